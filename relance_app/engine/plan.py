@@ -1,0 +1,331 @@
+"""What is due today: open instalments + their dunning history + a date -> the day's actions.
+
+The rules, in the order they are applied to each instalment:
+
+1. Nothing for an instalment that is paid (outstanding <= 0), under the policy's minimum amount, of an
+   excluded customer, disputed, manually paused, or covered by a promise to pay not yet expired.
+   A promise whose date has passed while the instalment is still unpaid is *broken*: dunning resumes
+   at the next level and the action is flagged so the message (and the log) can say so.
+2. The next level is the one after the last level sent. Pre-due levels (negative offsets) are only for
+   instalments not yet due: once the due date is reached they are passed over, never sent late.
+3. That level is due on ``due date + offset`` (offsets of overdue levels come forward by the policy's
+   high-risk advance for high-risk customers), and never sooner after the previous step than the ladder's
+   own spacing (``offset(next) - offset(previous)``): an instalment that starts late, or resumes after a
+   pause, climbs the ladder at the ladder's pace instead of receiving several steps on consecutive days.
+4. On a non-business day (weekends and the given holidays) nothing is sent when the policy asks for
+   business days only; due steps simply wait for the next business day.
+5. A customer contacted less than ``min_gap_days`` ago gets nothing today.
+6. Due instalments are grouped into one action per customer and level: one message lists them all.
+   With ``one_message_per_customer`` only the customer's highest due level is sent today; the others wait.
+
+Every instalment that gets no action gets a `Skip` with its reason and, where known, the date its next
+step becomes due, so previews can explain themselves. `plan` is deterministic: the same input gives the
+same output in the same order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+
+from relance_app.engine.errors import EngineError
+from relance_app.engine.policy import Channel, Level, Policy
+
+
+class PlanError(EngineError):
+	"""Input instalments the planner cannot reason about."""
+
+
+@dataclass(frozen=True)
+class Instalment:
+	"""One unpaid (or just paid) due amount: an invoice, or one row of its Payment Schedule.
+
+	`last_level` is the number (1-based) of the last level sent for it, 0 when none was.
+	"""
+
+	invoice: str
+	customer: str
+	due_date: date
+	outstanding: Decimal
+	currency: str = "EUR"
+	instalment: str = ""
+	last_level: int = 0
+	last_sent_on: date | None = None
+	paused_until: date | None = None
+	promised_on: date | None = None
+	disputed: bool = False
+	excluded: bool = False
+	high_risk: bool = False
+	customer_name: str = ""
+
+	@property
+	def key(self) -> str:
+		"""Identifies the instalment: the invoice name, plus the schedule row when there are several."""
+		return f"{self.invoice}#{self.instalment}" if self.instalment else self.invoice
+
+	def step_key(self, level: int) -> str:
+		"""Idempotency key of one step for this instalment: what the contact log keeps unique."""
+		return f"{self.key}|L{level}"
+
+
+class SkipReason(str, Enum):
+	"""Why an instalment gets no action today."""
+
+	PAID = "paid"
+	BELOW_MINIMUM = "below_minimum"
+	EXCLUDED = "excluded"
+	DISPUTED = "disputed"
+	PAUSED = "paused"
+	PROMISED = "promise_to_pay"
+	COMPLETED = "ladder_completed"
+	NOT_YET = "not_yet_due"
+	NON_BUSINESS_DAY = "non_business_day"
+	MIN_GAP = "min_gap"
+	DEFERRED = "deferred"
+
+
+@dataclass(frozen=True)
+class Skip:
+	instalment: Instalment
+	reason: SkipReason
+	level: int | None = None
+	next_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+	"""One message (or call, or letter) to one customer at one level, covering one or more instalments."""
+
+	customer: str
+	level_number: int
+	level: Level
+	instalments: tuple[Instalment, ...]
+	broken_promises: tuple[str, ...] = ()
+
+	@property
+	def channel(self) -> Channel:
+		return self.level.channel
+
+	@property
+	def keys(self) -> tuple[str, ...]:
+		return tuple(inst.step_key(self.level_number) for inst in self.instalments)
+
+	@property
+	def invoices(self) -> tuple[str, ...]:
+		return tuple(dict.fromkeys(inst.invoice for inst in self.instalments))
+
+	@property
+	def totals(self) -> dict[str, Decimal]:
+		"""Outstanding per currency (a customer may owe in several)."""
+		totals: dict[str, Decimal] = defaultdict(Decimal)
+		for inst in self.instalments:
+			totals[inst.currency] += inst.outstanding
+		return dict(sorted(totals.items()))
+
+	@property
+	def oldest_due_date(self) -> date:
+		return min(inst.due_date for inst in self.instalments)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+	day: date
+	actions: tuple[Action, ...]
+	skipped: tuple[Skip, ...]
+
+	def next_steps(self) -> dict[str, tuple[int, date]]:
+		"""Per instalment key: the level and date of its next step, for the invoice's "next action" mirror."""
+		steps = {}
+		for action in self.actions:
+			for inst in action.instalments:
+				steps[inst.key] = (action.level_number, self.day)
+		for skip in self.skipped:
+			if skip.level is not None and skip.next_on is not None:
+				steps[skip.instalment.key] = (skip.level, skip.next_on)
+		return steps
+
+
+def is_business_day(day: date, holidays: Collection[date] = ()) -> bool:
+	return day.weekday() < 5 and day not in holidays
+
+
+def next_business_day(day: date, holidays: Collection[date] = ()) -> date:
+	day += timedelta(days=1)
+	while not is_business_day(day, holidays):
+		day += timedelta(days=1)
+	return day
+
+
+def plan(
+	instalments: Iterable[Instalment],
+	policy: Policy,
+	today: date,
+	*,
+	holidays: Collection[date] = frozenset(),
+	last_contact: Mapping[str, date] | None = None,
+) -> PlanResult:
+	"""The actions due on `today` under `policy` (see the module docstring for the rules).
+
+	`last_contact` gives, per customer, the date of the last contact of any kind (a logged call counts);
+	when absent the latest `last_sent_on` of the customer's instalments is used.
+	"""
+	items = sorted(instalments, key=lambda i: (i.customer, i.due_date, i.invoice, i.instalment))
+	_check_unique(items)
+	holidays = frozenset(holidays)
+	contacts = _last_contacts(items, last_contact)
+	skipped: list[Skip] = []
+	due: list[tuple[Instalment, int, bool]] = []
+
+	for inst in items:
+		outcome = _decide(inst, policy, today)
+		if isinstance(outcome, Skip):
+			skipped.append(outcome)
+		else:
+			due.append(outcome)
+
+	if policy.business_days_only and not is_business_day(today, holidays) and due:
+		later = next_business_day(today, holidays)
+		skipped.extend(Skip(inst, SkipReason.NON_BUSINESS_DAY, number, later) for inst, number, _ in due)
+		due = []
+
+	if policy.min_gap_days:
+		kept = []
+		for inst, number, broken in due:
+			last = contacts.get(inst.customer)
+			if last is not None and (today - last).days < policy.min_gap_days:
+				skipped.append(
+					Skip(inst, SkipReason.MIN_GAP, number, last + timedelta(days=policy.min_gap_days))
+				)
+			else:
+				kept.append((inst, number, broken))
+		due = kept
+
+	groups: dict[tuple[str, int], list[tuple[Instalment, bool]]] = defaultdict(list)
+	for inst, number, broken in due:
+		groups[(inst.customer, number)].append((inst, broken))
+
+	if policy.one_message_per_customer:
+		highest: dict[str, int] = {}
+		for customer, number in groups:
+			highest[customer] = max(number, highest.get(customer, 0))
+		for (customer, number), members in list(groups.items()):
+			if number != highest[customer]:
+				retry = today + timedelta(days=max(1, policy.min_gap_days))
+				skipped.extend(Skip(inst, SkipReason.DEFERRED, number, retry) for inst, _ in members)
+				del groups[(customer, number)]
+
+	actions = tuple(
+		Action(
+			customer=customer,
+			level_number=number,
+			level=policy.level(number),
+			instalments=tuple(inst for inst, _ in members),
+			broken_promises=tuple(inst.key for inst, broken in members if broken),
+		)
+		for (customer, number), members in sorted(groups.items())
+	)
+	skipped.sort(key=lambda s: (s.instalment.customer, s.instalment.due_date, s.instalment.key))
+	return PlanResult(day=today, actions=actions, skipped=tuple(skipped))
+
+
+def next_level(inst: Instalment, policy: Policy, today: date) -> tuple[int, date] | None:
+	"""The next level number for `inst` and the day it becomes due, or None when the ladder is done."""
+	number = inst.last_level + 1
+	# Pre-due reminders make sense only before the due date; afterwards they are passed over.
+	while number <= len(policy.levels) and policy.level(number).is_pre_due and today >= inst.due_date:
+		number += 1
+	if number > len(policy.levels):
+		return None
+	offset = policy.effective_offset(number, high_risk=inst.high_risk)
+	due_on = inst.due_date + timedelta(days=offset)
+	if inst.last_level and inst.last_sent_on is not None and inst.last_level <= len(policy.levels):
+		spacing = offset - policy.effective_offset(inst.last_level, high_risk=inst.high_risk)
+		due_on = max(due_on, inst.last_sent_on + timedelta(days=spacing))
+	return number, due_on
+
+
+def _decide(inst: Instalment, policy: Policy, today: date) -> Skip | tuple[Instalment, int, bool]:
+	if inst.excluded:
+		return Skip(inst, SkipReason.EXCLUDED)
+	if inst.outstanding <= 0:
+		return Skip(inst, SkipReason.PAID)
+	if inst.outstanding < policy.min_outstanding:
+		return Skip(inst, SkipReason.BELOW_MINIMUM)
+	step = next_level(inst, policy, today)
+	if inst.disputed:
+		return Skip(inst, SkipReason.DISPUTED, step[0] if step else None)
+	if inst.paused_until is not None and inst.paused_until >= today:
+		return _held(inst, SkipReason.PAUSED, step, inst.paused_until)
+	broken = inst.promised_on is not None and inst.promised_on < today
+	if inst.promised_on is not None and not broken:
+		return _held(inst, SkipReason.PROMISED, step, inst.promised_on)
+	if step is None:
+		return Skip(inst, SkipReason.COMPLETED)
+	number, due_on = step
+	if today < due_on:
+		return Skip(inst, SkipReason.NOT_YET, number, due_on)
+	return inst, number, broken
+
+
+def _held(inst: Instalment, reason: SkipReason, step: tuple[int, date] | None, until: date) -> Skip:
+	if step is None:
+		return Skip(inst, reason)
+	return Skip(inst, reason, step[0], max(step[1], until + timedelta(days=1)))
+
+
+def _check_unique(items: list[Instalment]) -> None:
+	seen: set[str] = set()
+	for inst in items:
+		if inst.key in seen:
+			raise PlanError("Instalment {key} appears twice in the input.", key=inst.key)
+		seen.add(inst.key)
+
+
+def _last_contacts(items: list[Instalment], given: Mapping[str, date] | None) -> dict[str, date]:
+	contacts: dict[str, date] = dict(given or {})
+	if given is None:
+		for inst in items:
+			if inst.last_sent_on is not None:
+				current = contacts.get(inst.customer)
+				if current is None or inst.last_sent_on > current:
+					contacts[inst.customer] = inst.last_sent_on
+	return contacts
+
+
+def simulate(
+	instalments: Iterable[Instalment],
+	policy: Policy,
+	start: date,
+	end: date,
+	*,
+	holidays: Collection[date] = frozenset(),
+) -> list[PlanResult]:
+	"""Plan each day from `start` to `end` inclusive as if every action were carried out.
+
+	Used by previews ("what happens in the next 7 days") and by tests that walk an invoice along its ladder.
+	Only days with at least one action are returned.
+	"""
+	if end < start:
+		raise PlanError("The end date {end} is before the start date {start}.", end=end, start=start)
+	state = {inst.key: inst for inst in instalments}
+	contacts = _last_contacts(list(state.values()), None)
+	results = []
+	day = start
+	while day <= end:
+		result = plan(state.values(), policy, day, holidays=holidays, last_contact=contacts)
+		for action in result.actions:
+			contacts[action.customer] = day
+			for inst in action.instalments:
+				# A broken promise is consumed by the step that resumes dunning.
+				state[inst.key] = dataclasses.replace(
+					inst, last_level=action.level_number, last_sent_on=day, promised_on=None
+				)
+		if result.actions:
+			results.append(result)
+		day += timedelta(days=1)
+	return results
