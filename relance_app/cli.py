@@ -46,15 +46,21 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
 
 
 def _parser() -> argparse.ArgumentParser:
-	parser = argparse.ArgumentParser(prog="relance", description="Invoice dunning engine (relances de factures).")
+	parser = argparse.ArgumentParser(
+		prog="relance", description="Invoice dunning engine (relances de factures)."
+	)
 	sub = parser.add_subparsers(dest="command", required=True)
 
 	p = sub.add_parser("plan", help="print the dunning actions due on a date")
 	p.add_argument("--invoices", required=True, type=Path, help="CSV of open instalments (see examples/)")
-	p.add_argument("--date", type=_date_arg, default=date.today(), help="day to plan, YYYY-MM-DD (default: today)")
+	p.add_argument(
+		"--date", type=_date_arg, default=date.today(), help="day to plan, YYYY-MM-DD (default: today)"
+	)
 	p.add_argument("--policy", type=Path, help="policy JSON (default: the shipped French ladder)")
 	p.add_argument("--holidays", type=Path, help="file of holiday dates, one YYYY-MM-DD per line")
-	p.add_argument("--days", type=int, default=1, help="plan this many days from --date, as if each step was sent")
+	p.add_argument(
+		"--days", type=int, default=1, help="plan this many days from --date, as if each step was sent"
+	)
 	p.add_argument("--json", action="store_true", help="machine-readable output")
 	p.set_defaults(handler=_cmd_plan)
 
@@ -192,7 +198,12 @@ def format_plan(result: PlanResult, *, show_skipped: bool = True) -> str:
 		for skip in result.skipped:
 			nxt = f"level {skip.level} on {skip.next_on.isoformat()}" if skip.level and skip.next_on else ""
 			skip_rows.append(
-				(skip.instalment.key, skip.instalment.customer_name or skip.instalment.customer, skip.reason.value, nxt)
+				(
+					skip.instalment.key,
+					skip.instalment.customer_name or skip.instalment.customer,
+					skip.reason.value,
+					nxt,
+				)
 			)
 		lines.extend(_table(skip_rows))
 	return "\n".join(lines) + "\n"
@@ -200,7 +211,9 @@ def format_plan(result: PlanResult, *, show_skipped: bool = True) -> str:
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
 	widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-	rendered = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+	rendered = [
+		"  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+	]
 	rendered.insert(1, "  ".join("-" * width for width in widths))
 	return ["  " + line for line in rendered]
 

@@ -23,7 +23,9 @@ def ladder(**overrides) -> Policy:
 	return Policy(**fields)
 
 
-def inst(invoice: str = "SINV-1", customer: str = "C1", due: date = date(2026, 11, 2), **fields) -> Instalment:
+def inst(
+	invoice: str = "SINV-1", customer: str = "C1", due: date = date(2026, 11, 2), **fields
+) -> Instalment:
 	fields.setdefault("outstanding", Decimal("1000.00"))
 	return Instalment(invoice=invoice, customer=customer, due_date=due, **fields)
 

@@ -60,7 +60,11 @@ def test_unknown_channel_is_refused_with_the_choices(channel):
 
 @pytest.mark.parametrize(
 	"label,expected",
-	[("Email", Channel.EMAIL), ("Phone Call", Channel.CALL), ("Registered Letter", Channel.REGISTERED_LETTER)],
+	[
+		("Email", Channel.EMAIL),
+		("Phone Call", Channel.CALL),
+		("Registered Letter", Channel.REGISTERED_LETTER),
+	],
 )
 def test_desk_channel_labels_map_to_engine_channels(label, expected):
 	assert Level("L", 5, label).channel is expected

@@ -31,14 +31,16 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 	DefaultTemplate(
 		"Relance J-5 - Rappel amical",
 		"fr",
-		"Rappel : {% if invoices | length > 1 %}factures{% else %}facture{% endif %} " + _NAMES
+		"Rappel : {% if invoices | length > 1 %}factures{% else %}facture{% endif %} "
+		+ _NAMES
 		+ " à échéance le {{ invoices[0].due_date | date_fr }}",
 		"friendly_reminder.fr.html",
 	),
 	DefaultTemplate(
 		"Relance J+5 - Facture échue",
 		"fr",
-		"{% if invoices | length > 1 %}Factures{% else %}Facture{% endif %} " + _NAMES
+		"{% if invoices | length > 1 %}Factures{% else %}Facture{% endif %} "
+		+ _NAMES
 		+ " en attente de règlement : {{ total | money(currency) }}",
 		"overdue_reminder.fr.html",
 	),
@@ -63,14 +65,16 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 	DefaultTemplate(
 		"Dunning D-5 - Friendly reminder",
 		"en",
-		"Reminder: {% if invoices | length > 1 %}invoices{% else %}invoice{% endif %} " + _NAMES
+		"Reminder: {% if invoices | length > 1 %}invoices{% else %}invoice{% endif %} "
+		+ _NAMES
 		+ " due on {{ invoices[0].due_date | date_fr }}",
 		"friendly_reminder.en.html",
 	),
 	DefaultTemplate(
 		"Dunning D+5 - Overdue invoice",
 		"en",
-		"{% if invoices | length > 1 %}Invoices{% else %}Invoice{% endif %} " + _NAMES
+		"{% if invoices | length > 1 %}Invoices{% else %}Invoice{% endif %} "
+		+ _NAMES
 		+ " awaiting payment: {{ total | money(currency) }}",
 		"overdue_reminder.en.html",
 	),

@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 
-def split_outstanding(
-	rows: Sequence[tuple[Decimal, Decimal]], invoice_outstanding: Decimal
-) -> list[Decimal]:
+def split_outstanding(rows: Sequence[tuple[Decimal, Decimal]], invoice_outstanding: Decimal) -> list[Decimal]:
 	"""Outstanding of each Payment Schedule row, given ``(payment_amount, row_outstanding)`` in due-date order.
 
 	ERPNext keeps a row's own outstanding up to date only when payments are allocated by payment term.

@@ -95,9 +95,7 @@ class Level:
 				offset=self.offset_days,
 			)
 		if self.payment_deadline_days < 0:
-			raise PolicyError(
-				"Level {title!r}: the payment deadline cannot be negative.", title=self.title
-			)
+			raise PolicyError("Level {title!r}: the payment deadline cannot be negative.", title=self.title)
 		if self.formal_notice and self.offset_days <= 0:
 			raise PolicyError(
 				"Level {title!r}: a formal notice can only be sent after the due date.", title=self.title
@@ -174,9 +172,7 @@ class Policy:
 	def level(self, number: int) -> Level:
 		"""Level by its 1-based number, as stored in the contact log."""
 		if not 1 <= number <= len(self.levels):
-			raise PolicyError(
-				"Policy {name!r} has no level {number}.", name=self.name, number=number
-			)
+			raise PolicyError("Policy {name!r} has no level {number}.", name=self.name, number=number)
 		return self.levels[number - 1]
 
 	def effective_offset(self, number: int, *, high_risk: bool = False) -> int:
@@ -217,9 +213,7 @@ class Policy:
 		for raw in data.get("levels") or ():
 			unknown = set(raw) - known_level_fields
 			if unknown:
-				raise PolicyError(
-					"Unknown level field(s): {fields}.", fields=", ".join(sorted(unknown))
-				)
+				raise PolicyError("Unknown level field(s): {fields}.", fields=", ".join(sorted(unknown)))
 			levels.append(Level(**raw))
 		return cls(
 			name=str(data.get("name") or "").strip() or "Policy",

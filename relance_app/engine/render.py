@@ -108,7 +108,11 @@ def sample_context(today: date | None = None) -> dict[str, Any]:
 	today = today or date(2026, 11, 23)
 	due = today - timedelta(days=12)
 	return {
-		"customer": {"name": "CUST-0001", "customer_name": "Boulangerie Martin", "contact_name": "Mme Martin"},
+		"customer": {
+			"name": "CUST-0001",
+			"customer_name": "Boulangerie Martin",
+			"contact_name": "Mme Martin",
+		},
 		"company": {
 			"name": "Exemple SAS",
 			"address": "12 rue de la Paix\n75002 Paris",

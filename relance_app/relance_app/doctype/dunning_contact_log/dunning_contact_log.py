@@ -1,0 +1,161 @@
+# Copyright (c) 2026, relance_app developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import getdate, today
+
+from relance_app.exceptions import DuplicateStepError, EvidenceLockedError
+
+# Once an entry reaches one of these statuses it is evidence: corrections are new entries.
+LOCKED_STATUSES = ("Sent", "Done", "Cancelled")
+# Entry types that stay "Open" while they hold dunning back.
+HOLDING_TYPES = ("Promise to Pay", "Dispute")
+
+
+class DunningContactLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		attachment: DF.Attach | None
+		call_outcome: DF.Literal[
+			"",
+			"Reached",
+			"Voicemail",
+			"Unreachable",
+			"Invoice Not Received",
+			"Awaiting Approval",
+			"Dispute",
+			"Payment Scheduled",
+			"Payment Sent",
+		]
+		communication: DF.Link | None
+		company: DF.Link | None
+		contact_date: DF.Datetime
+		currency: DF.Link | None
+		customer: DF.Link
+		customer_name: DF.Data | None
+		direction: DF.Literal["Outbound", "Inbound"]
+		due_date: DF.Date | None
+		dunning: DF.Link | None
+		dunning_policy: DF.Link | None
+		entry_type: DF.Literal[
+			"Reminder Email",
+			"SMS",
+			"Call",
+			"Letter",
+			"Registered Letter",
+			"Promise to Pay",
+			"Dispute",
+			"Note",
+			"Payment Received",
+			"Bounce",
+		]
+		idempotency_key: DF.Data | None
+		is_automatic: DF.Check
+		level: DF.Int
+		level_title: DF.Data | None
+		notes: DF.SmallText | None
+		outstanding_amount: DF.Currency
+		payment_schedule: DF.Data | None
+		promised_amount: DF.Currency
+		promised_date: DF.Date | None
+		sales_invoice: DF.Link | None
+		status: DF.Literal["Planned", "Open", "Sent", "Failed", "Done", "Cancelled"]
+		todo: DF.Link | None
+		tracking_number: DF.Data | None
+	# end: auto-generated types
+
+	def before_insert(self):
+		self.validate_unique_step()
+
+	def validate(self):
+		self.validate_evidence_lock()
+		self.set_invoice_details()
+		self.validate_invoice_customer()
+		self.validate_promise()
+		self.set_holding_status()
+
+	def on_trash(self):
+		if self.status in LOCKED_STATUSES and not _is_system_manager():
+			frappe.throw(
+				_(
+					"Contact log {0} is evidence of a contact made: only a System Manager can delete it."
+				).format(self.name),
+				EvidenceLockedError,
+			)
+
+	def validate_unique_step(self):
+		"""A clear message before the database's unique index says the same, less kindly."""
+		if self.idempotency_key and frappe.db.exists(
+			"Dunning Contact Log", {"idempotency_key": self.idempotency_key}
+		):
+			frappe.throw(
+				_("This dunning step ({0}) is already recorded.").format(self.idempotency_key),
+				DuplicateStepError,
+			)
+
+	def validate_evidence_lock(self):
+		if self.is_new() or _is_system_manager():
+			return
+		before = self.get_doc_before_save()
+		if before and before.status in LOCKED_STATUSES:
+			frappe.throw(
+				_(
+					"Contact log {0} is {1}: it is evidence and cannot be changed. Record a new entry to correct it."
+				).format(self.name, _(before.status)),
+				EvidenceLockedError,
+			)
+
+	def set_invoice_details(self):
+		if not self.sales_invoice:
+			return
+		invoice = frappe.db.get_value(
+			"Sales Invoice",
+			self.sales_invoice,
+			["customer", "company", "currency", "due_date", "outstanding_amount"],
+			as_dict=True,
+		)
+		if not invoice:
+			return
+		self.customer = self.customer or invoice.customer
+		self.company = self.company or invoice.company
+		self.currency = self.currency or invoice.currency
+		if self.is_new() and not self.is_automatic:
+			self.due_date = self.due_date or invoice.due_date
+			self.outstanding_amount = self.outstanding_amount or invoice.outstanding_amount
+
+	def validate_invoice_customer(self):
+		if self.sales_invoice and self.customer:
+			customer = frappe.db.get_value("Sales Invoice", self.sales_invoice, "customer")
+			if customer and customer != self.customer:
+				frappe.throw(
+					_("Sales Invoice {0} belongs to customer {1}, not {2}.").format(
+						self.sales_invoice, customer, self.customer
+					)
+				)
+
+	def validate_promise(self):
+		if self.entry_type != "Promise to Pay" or not self.has_value_changed("promised_date"):
+			return
+		if not self.promised_date:
+			frappe.throw(_("A promise to pay needs the promised payment date."))
+		if getdate(self.promised_date) < getdate(today()):
+			frappe.throw(_("The promised payment date {0} is in the past.").format(self.promised_date))
+		if self.promised_amount and self.promised_amount < 0:
+			frappe.throw(_("The promised amount cannot be negative."))
+
+	def set_holding_status(self):
+		"""Promises and disputes hold dunning back while Open; a new one starts Open."""
+		if self.is_new() and self.entry_type in HOLDING_TYPES and self.status == "Planned":
+			self.status = "Open"
+
+
+def _is_system_manager() -> bool:
+	return "System Manager" in frappe.get_roles()
