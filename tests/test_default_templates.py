@@ -16,6 +16,7 @@ def three_invoice_context():
 	context["invoices"] = [
 		{**base, "name": f"ACC-SINV-2026-0004{n}", "outstanding": Decimal(n * 100)} for n in (1, 2, 3)
 	]
+	context["invoice_names"] = ", ".join(i["name"] for i in context["invoices"])
 	context["total"] = Decimal("600")
 	return context
 
@@ -75,3 +76,9 @@ def test_inline_includes_expands_nested_partials_once():
 	text = inline_includes('{% include "friendly_reminder.fr.html" %}')
 	assert "include" not in text
 	assert text.count("<table") == 1
+
+
+@pytest.mark.parametrize("template", DEFAULT_TEMPLATES, ids=lambda t: t.name)
+def test_subject_fits_the_email_template_subject_column(template):
+	# Email Template.subject is a Data field: 140 characters in the database.
+	assert len(template.subject) <= 140

@@ -13,7 +13,7 @@ from importlib import resources
 
 _INCLUDE = re.compile(r"""{%-?\s*include\s+["']([\w.\-]+)["']\s*-?%}""")
 
-_NAMES = "{{ invoices | map(attribute='name') | join(', ') }}"
+_NAMES = "{{ invoice_names }}"
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,13 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 	DefaultTemplate(
 		"Relance J-5 - Rappel amical",
 		"fr",
-		"Rappel : {% if invoices | length > 1 %}factures{% else %}facture{% endif %} "
-		+ _NAMES
-		+ " à échéance le {{ invoices[0].due_date | date_fr }}",
+		"Rappel : facture(s) " + _NAMES + " à échéance le {{ invoices[0].due_date | date_fr }}",
 		"friendly_reminder.fr.html",
 	),
 	DefaultTemplate(
 		"Relance J+5 - Facture échue",
 		"fr",
-		"{% if invoices | length > 1 %}Factures{% else %}Facture{% endif %} "
-		+ _NAMES
-		+ " en attente de règlement : {{ total | money(currency) }}",
+		"Facture(s) " + _NAMES + " impayée(s) : {{ total | money(currency) }}",
 		"overdue_reminder.fr.html",
 	),
 	DefaultTemplate(
@@ -65,17 +61,13 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 	DefaultTemplate(
 		"Dunning D-5 - Friendly reminder",
 		"en",
-		"Reminder: {% if invoices | length > 1 %}invoices{% else %}invoice{% endif %} "
-		+ _NAMES
-		+ " due on {{ invoices[0].due_date | date_fr }}",
+		"Reminder: invoice(s) " + _NAMES + " due on {{ invoices[0].due_date | date_fr }}",
 		"friendly_reminder.en.html",
 	),
 	DefaultTemplate(
 		"Dunning D+5 - Overdue invoice",
 		"en",
-		"{% if invoices | length > 1 %}Invoices{% else %}Invoice{% endif %} "
-		+ _NAMES
-		+ " awaiting payment: {{ total | money(currency) }}",
+		"Invoice(s) " + _NAMES + " unpaid: {{ total | money(currency) }}",
 		"overdue_reminder.en.html",
 	),
 	DefaultTemplate(

@@ -10,6 +10,7 @@ The context every template receives (see `sample_context()` for a complete examp
 ``company``       name, address, email, phone, iban, bic, siren, vat_id
 ``invoices``      list, one per instalment: name, posting_date, due_date, grand_total, outstanding,
                   currency, days_overdue, instalment, payment_link
+``invoice_names`` the invoice numbers joined by commas, for subjects and SMS
 ``total``         outstanding of all listed instalments (a Decimal); ``currency`` its currency
 ``level``         title, label ("J+10"), offset_days, formal_notice, payment_deadline_days
 ``today``         the date of the message; ``payment_deadline`` today + the level's deadline days
@@ -136,6 +137,7 @@ def sample_context(today: date | None = None) -> dict[str, Any]:
 				"payment_link": "https://pay.example.com/ACC-SINV-2026-00042",
 			}
 		],
+		"invoice_names": "ACC-SINV-2026-00042",
 		"total": Decimal("1200.00"),
 		"currency": "EUR",
 		"level": {
