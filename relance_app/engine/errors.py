@@ -5,3 +5,8 @@ class EngineError(ValueError):
 		self.template = template
 		self.params = params
 		super().__init__(template.format(**params))
+
+
+def N_(message: str) -> str:
+	"""Mark an engine message for translation extraction; the Frappe layer translates it when shown."""
+	return message

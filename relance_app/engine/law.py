@@ -49,7 +49,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from types import MappingProxyType
 
-from relance_app.engine.errors import EngineError
+from relance_app.engine.errors import N_, EngineError
 from relance_app.engine.rates import (
 	ECB_MAIN_REFINANCING,
 	LEGAL_RATE_OTHER,
@@ -102,11 +102,11 @@ ONE_DAY = timedelta(days=1)
 # Wide enough that base × rate × days is exact for any invoice, so only the final division ever rounds.
 _ARITHMETIC = Context(prec=34, rounding=ROUND_HALF_EVEN)
 
-NO_NOTICE_WARNING = (
+NO_NOTICE_WARNING = N_(
 	"Consumer debtor: interest at the legal rate runs only from a formal notice (mise en demeure, Code civil "
 	"1344-1); no notice date was given, so no interest was computed."
 )
-OVERPAID_WARNING = (
+OVERPAID_WARNING = N_(
 	"The payments up to {paid_on} total {paid}, more than the amount of {amount}; the base stops at zero."
 )
 
@@ -211,19 +211,19 @@ def late_payment_penalty(
 	"""
 	principal = to_decimal(amount, "The amount")
 	if principal < 0:
-		raise EngineError("The amount cannot be negative ({amount}).", amount=principal)
+		raise EngineError(N_("The amount cannot be negative ({amount})."), amount=principal)
 	due = to_date(due_date, "The due date")
 	until = to_date(paid_on, "The payment date")
 	notice = None if notice_date is None else to_date(notice_date, "The notice date")
 	if debtor not in DEBTORS:
 		raise EngineError(
-			"Unknown debtor type {debtor!r}: use B2B (professional) or B2C (consumer).", debtor=debtor
+			N_("Unknown debtor type {debtor!r}: use B2B (professional) or B2C (consumer)."), debtor=debtor
 		)
 	agreed_rate = None
 	if contractual_rate is not None:
 		agreed_rate = to_decimal(contractual_rate, "The contractual rate")
 		if agreed_rate < 0:
-			raise EngineError("The contractual rate cannot be negative ({rate} %).", rate=agreed_rate)
+			raise EngineError(N_("The contractual rate cannot be negative ({rate} %)."), rate=agreed_rate)
 	# A payment after paid_on happened after the period computed, so it cannot change it.
 	counted = tuple(p for p in _parse_payments(payments) if p[0] <= until)
 	table = rates if rates is not None else load_default_rates()
@@ -284,13 +284,13 @@ def _parse_payments(
 			when, value = payment
 		except (TypeError, ValueError):
 			raise EngineError(
-				"A partial payment must be a (date, amount) pair, not {payment!r}.", payment=payment
+				N_("A partial payment must be a (date, amount) pair, not {payment!r}."), payment=payment
 			) from None
 		day = to_date(when, "A payment date")
 		paid = to_decimal(value, "A payment amount")
 		if paid < 0:
 			raise EngineError(
-				"A partial payment cannot be negative ({amount} on {date}).", amount=paid, date=day
+				N_("A partial payment cannot be negative ({amount} on {date})."), amount=paid, date=day
 			)
 		parsed.append((day, paid))
 	return sorted(parsed)
@@ -365,8 +365,10 @@ def _half_year_rate(
 	floor = CONTRACTUAL_FLOOR_MULTIPLIER * lookup.rate_percent
 	if agreed_rate < floor:
 		raise ContractualRateBelowFloor(
-			"The contractual rate of {rate} % is below the legal floor of {floor} % for {half_year} "
-			"(3 × the legal rate of {legal_rate} %, Code de commerce L441-10 II).",
+			N_(
+				"The contractual rate of {rate} % is below the legal floor of {floor} % for {half_year} "
+				"(3 × the legal rate of {legal_rate} %, Code de commerce L441-10 II)."
+			),
 			rate=agreed_rate,
 			floor=floor,
 			half_year=half_year_label(half_year),

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 
-from relance_app.engine.errors import EngineError
+from relance_app.engine.errors import N_, EngineError
 from relance_app.engine.policy import Channel, Level, Policy
 
 
@@ -282,7 +282,7 @@ def _check_unique(items: list[Instalment]) -> None:
 	seen: set[str] = set()
 	for inst in items:
 		if inst.key in seen:
-			raise PlanError("Instalment {key} appears twice in the input.", key=inst.key)
+			raise PlanError(N_("Instalment {key} appears twice in the input."), key=inst.key)
 		seen.add(inst.key)
 
 
@@ -311,7 +311,7 @@ def simulate(
 	Only days with at least one action are returned.
 	"""
 	if end < start:
-		raise PlanError("The end date {end} is before the start date {start}.", end=end, start=start)
+		raise PlanError(N_("The end date {end} is before the start date {start}."), end=end, start=start)
 	state = {inst.key: inst for inst in instalments}
 	contacts = _last_contacts(list(state.values()), None)
 	results = []

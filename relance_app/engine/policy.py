@@ -15,7 +15,7 @@ from enum import Enum
 from importlib import resources
 from typing import Any
 
-from relance_app.engine.errors import EngineError
+from relance_app.engine.errors import N_, EngineError
 
 
 class PolicyError(EngineError):
@@ -41,7 +41,7 @@ class Channel(str, Enum):
 			return cls(key)
 		except ValueError:
 			raise PolicyError(
-				"Unknown channel {channel!r}: use one of {choices}.",
+				N_("Unknown channel {channel!r}: use one of {choices}."),
 				channel=value,
 				choices=", ".join(c.value for c in cls),
 			) from None
@@ -87,18 +87,20 @@ class Level:
 	def __post_init__(self) -> None:
 		object.__setattr__(self, "channel", Channel.parse(self.channel))
 		if not str(self.title or "").strip():
-			raise PolicyError("Every level needs a title.")
+			raise PolicyError(N_("Every level needs a title."))
 		if isinstance(self.offset_days, bool) or not isinstance(self.offset_days, int):
 			raise PolicyError(
-				"Level {title!r}: the offset must be a whole number of days, not {offset!r}.",
+				N_("Level {title!r}: the offset must be a whole number of days, not {offset!r}."),
 				title=self.title,
 				offset=self.offset_days,
 			)
 		if self.payment_deadline_days < 0:
-			raise PolicyError("Level {title!r}: the payment deadline cannot be negative.", title=self.title)
+			raise PolicyError(
+				N_("Level {title!r}: the payment deadline cannot be negative."), title=self.title
+			)
 		if self.formal_notice and self.offset_days <= 0:
 			raise PolicyError(
-				"Level {title!r}: a formal notice can only be sent after the due date.", title=self.title
+				N_("Level {title!r}: a formal notice can only be sent after the due date."), title=self.title
 			)
 
 	@property
@@ -138,15 +140,17 @@ class Policy:
 
 	def _validate(self) -> None:
 		if not self.levels:
-			raise PolicyError("Policy {name!r} has no levels: add at least one step.", name=self.name)
+			raise PolicyError(N_("Policy {name!r} has no levels: add at least one step."), name=self.name)
 		previous: Level | None = None
 		for level in self.levels:
 			if not isinstance(level, Level):
-				raise PolicyError("Policy {name!r}: levels must be Level values.", name=self.name)
+				raise PolicyError(N_("Policy {name!r}: levels must be Level values."), name=self.name)
 			if previous is not None and level.offset_days <= previous.offset_days:
 				raise PolicyError(
-					"Policy {name!r}: level {title!r} ({offset} days) must come strictly after level "
-					"{previous!r} ({previous_offset} days); offsets must increase.",
+					N_(
+						"Policy {name!r}: level {title!r} ({offset} days) must come strictly after level "
+						"{previous!r} ({previous_offset} days); offsets must increase."
+					),
 					name=self.name,
 					title=level.title,
 					offset=level.offset_days,
@@ -157,22 +161,24 @@ class Policy:
 		for level in self.levels[:-1]:
 			if level.formal_notice:
 				raise PolicyError(
-					"Policy {name!r}: the formal notice (mise en demeure) {title!r} must be the last level.",
+					N_(
+						"Policy {name!r}: the formal notice (mise en demeure) {title!r} must be the last level."
+					),
 					name=self.name,
 					title=level.title,
 				)
 		if self.min_outstanding < 0:
-			raise PolicyError("Policy {name!r}: the minimum amount cannot be negative.", name=self.name)
+			raise PolicyError(N_("Policy {name!r}: the minimum amount cannot be negative."), name=self.name)
 		if self.min_gap_days < 0 or self.high_risk_advance_days < 0:
 			raise PolicyError(
-				"Policy {name!r}: day counts (minimum gap, high-risk advance) cannot be negative.",
+				N_("Policy {name!r}: day counts (minimum gap, high-risk advance) cannot be negative."),
 				name=self.name,
 			)
 
 	def level(self, number: int) -> Level:
 		"""Level by its 1-based number, as stored in the contact log."""
 		if not 1 <= number <= len(self.levels):
-			raise PolicyError("Policy {name!r} has no level {number}.", name=self.name, number=number)
+			raise PolicyError(N_("Policy {name!r} has no level {number}."), name=self.name, number=number)
 		return self.levels[number - 1]
 
 	def effective_offset(self, number: int, *, high_risk: bool = False) -> int:
@@ -207,13 +213,13 @@ class Policy:
 	def from_dict(cls, data: Mapping[str, Any]) -> Policy:
 		"""Build a policy from JSON-like data (the CLI's policy file, or a Dunning Policy document)."""
 		if not isinstance(data, Mapping):
-			raise PolicyError("A policy must be an object with a name and levels.")
+			raise PolicyError(N_("A policy must be an object with a name and levels."))
 		known_level_fields = set(Level.__dataclass_fields__)
 		levels = []
 		for raw in data.get("levels") or ():
 			unknown = set(raw) - known_level_fields
 			if unknown:
-				raise PolicyError("Unknown level field(s): {fields}.", fields=", ".join(sorted(unknown)))
+				raise PolicyError(N_("Unknown level field(s): {fields}."), fields=", ".join(sorted(unknown)))
 			levels.append(Level(**raw))
 		return cls(
 			name=str(data.get("name") or "").strip() or "Policy",
@@ -231,7 +237,7 @@ class Policy:
 		try:
 			data = json.loads(text)
 		except json.JSONDecodeError as exc:
-			raise PolicyError("The policy file is not valid JSON: {error}", error=str(exc)) from None
+			raise PolicyError(N_("The policy file is not valid JSON: {error}"), error=str(exc)) from None
 		return cls.from_dict(data)
 
 
@@ -248,7 +254,7 @@ def _parse_scope(value: str | Scope) -> Scope:
 	try:
 		return normalised[str(value or "").strip().lower()]
 	except KeyError:
-		raise PolicyError("Unknown scope {scope!r}: use B2B, B2C or both.", scope=value) from None
+		raise PolicyError(N_("Unknown scope {scope!r}: use B2B, B2C or both."), scope=value) from None
 
 
 def _decimal(value: object, what: str) -> Decimal:
@@ -257,7 +263,7 @@ def _decimal(value: object, what: str) -> Decimal:
 	try:
 		return Decimal(str(value))
 	except InvalidOperation:
-		raise PolicyError("{what} must be a number, not {value!r}.", what=what, value=value) from None
+		raise PolicyError(N_("{what} must be a number, not {value!r}."), what=what, value=value) from None
 
 
 def levels_from_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[Level, ...]:

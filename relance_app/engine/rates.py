@@ -38,7 +38,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from relance_app.engine.errors import EngineError
+from relance_app.engine.errors import N_, EngineError
 
 ECB_MAIN_REFINANCING = "ecb_main_refinancing"
 LEGAL_RATE_CONSUMER_CREDITOR = "legal_rate_consumer_creditor"
@@ -52,7 +52,7 @@ CSV_COLUMNS: tuple[str, ...] = ("kind", "valid_from", "rate_percent", "source")
 DEFAULT_RATES_PACKAGE = "relance_app.engine.data"
 DEFAULT_RATES_FILE = "fr_late_payment_rates.csv"
 
-STALE_RATE_WARNING = (
+STALE_RATE_WARNING = N_(
 	"No rate published for {half_year} in the rate table; the last known rate ({rate} % from {valid_from}) "
 	"was used."
 )
@@ -146,24 +146,26 @@ class RateRow:
 	def __post_init__(self) -> None:
 		if self.kind not in KINDS:
 			raise RateTableError(
-				"Unknown rate kind {kind!r}: expected one of {kinds}.", kind=self.kind, kinds=", ".join(KINDS)
+				N_("Unknown rate kind {kind!r}: expected one of {kinds}."),
+				kind=self.kind,
+				kinds=", ".join(KINDS),
 			)
 		if isinstance(self.valid_from, datetime) or not isinstance(self.valid_from, date):
 			raise RateTableError(
-				"The {kind} rate needs a valid_from date, not {value!r}.",
+				N_("The {kind} rate needs a valid_from date, not {value!r}."),
 				kind=self.kind,
 				value=self.valid_from,
 			)
 		if not isinstance(self.rate_percent, Decimal) or not self.rate_percent.is_finite():
 			raise RateTableError(
-				"The {kind} rate from {valid_from} must be a finite Decimal, not {rate!r}.",
+				N_("The {kind} rate from {valid_from} must be a finite Decimal, not {rate!r}."),
 				kind=self.kind,
 				valid_from=self.valid_from,
 				rate=self.rate_percent,
 			)
 		if self.rate_percent < 0:
 			raise RateTableError(
-				"The {kind} rate from {valid_from} cannot be negative ({rate} %).",
+				N_("The {kind} rate from {valid_from} cannot be negative ({rate} %)."),
 				kind=self.kind,
 				valid_from=self.valid_from,
 				rate=self.rate_percent,
@@ -199,10 +201,10 @@ class RateTable:
 		seen: set[tuple[str, date]] = set()
 		for row in rows:
 			if not isinstance(row, RateRow):
-				raise RateTableError("A rate table holds RateRow values, not {row!r}.", row=row)
+				raise RateTableError(N_("A rate table holds RateRow values, not {row!r}."), row=row)
 			if (row.kind, row.valid_from) in seen:
 				raise RateTableError(
-					"Duplicate {kind} rate from {valid_from}: keep one row per kind and date.",
+					N_("Duplicate {kind} rate from {valid_from}: keep one row per kind and date."),
 					kind=row.kind,
 					valid_from=row.valid_from,
 				)
@@ -239,7 +241,7 @@ class RateTable:
 				text = Path(text_or_path).read_text(encoding="utf-8-sig")
 			except OSError as exc:
 				raise RateTableError(
-					"The rate table {path} cannot be read: {error}",
+					N_("The rate table {path} cannot be read: {error}"),
 					path=str(text_or_path),
 					error=exc.strerror,
 				) from None
@@ -249,7 +251,7 @@ class RateTable:
 		missing = [c for c in CSV_COLUMNS[:3] if c not in (reader.fieldnames or ())]
 		if missing:
 			raise RateTableError(
-				"The rate table CSV lacks the column(s) {columns}; its header must be {header}.",
+				N_("The rate table CSV lacks the column(s) {columns}; its header must be {header}."),
 				columns=", ".join(missing),
 				header=",".join(CSV_COLUMNS),
 			)
@@ -264,15 +266,15 @@ class RateTable:
 		"""
 		if kind not in KINDS:
 			raise RateTableError(
-				"Unknown rate kind {kind!r}: expected one of {kinds}.", kind=kind, kinds=", ".join(KINDS)
+				N_("Unknown rate kind {kind!r}: expected one of {kinds}."), kind=kind, kinds=", ".join(KINDS)
 			)
 		dates, rows = self._index[kind]
 		position = bisect_right(dates, on)
 		if position == 0:
 			if not rows:
-				raise RateTableError("The rate table has no {kind} rate at all.", kind=kind)
+				raise RateTableError(N_("The rate table has no {kind} rate at all."), kind=kind)
 			raise RateTableError(
-				"The rate table has no {kind} rate in force on {on}: its first one is from {first}.",
+				N_("The rate table has no {kind} rate in force on {on}: its first one is from {first}."),
 				kind=kind,
 				on=on,
 				first=dates[0],
@@ -300,10 +302,12 @@ def _row(raw: Mapping[str, object] | Sequence[object], where: str) -> RateRow:
 		elif isinstance(raw, Sequence) and not isinstance(raw, str) and len(raw) in (3, 4):
 			values = [*raw, None][:4]
 		else:
-			raise RateTableError("expected kind, valid_from, rate_percent and source, not {raw!r}.", raw=raw)
+			raise RateTableError(
+				N_("expected kind, valid_from, rate_percent and source, not {raw!r}."), raw=raw
+			)
 		kind, valid_from, rate, source = values
 		if kind is None or valid_from is None or rate is None:
-			raise RateTableError("kind, valid_from and rate_percent are all required.")
+			raise RateTableError(N_("kind, valid_from and rate_percent are all required."))
 		return RateRow(
 			kind=str(kind).strip(),
 			valid_from=to_date(valid_from, "valid_from", RateTableError),
@@ -311,7 +315,7 @@ def _row(raw: Mapping[str, object] | Sequence[object], where: str) -> RateRow:
 			source=str(source or "").strip(),
 		)
 	except RateTableError as exc:
-		raise RateTableError("{where}: " + exc.template, where=where, **exc.params) from None
+		raise RateTableError(N_("{where}: ") + exc.template, where=where, **exc.params) from None
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from relance_app.engine.errors import EngineError
+from relance_app.engine.errors import N_, EngineError
 
 
 class RenderError(EngineError):
@@ -90,18 +90,20 @@ def render(template: str, context: Mapping[str, Any], *, html: bool = True) -> s
 		return env.from_string(template or "").render(**context)
 	except TemplateSyntaxError as exc:
 		raise RenderError(
-			"Template syntax error on line {line}: {message}", line=exc.lineno, message=exc.message
+			N_("Template syntax error on line {line}: {message}"), line=exc.lineno, message=exc.message
 		) from None
 	except UndefinedError as exc:
 		raise RenderError(
-			"The template uses a variable that does not exist: {message}", message=exc.message
+			N_("The template uses a variable that does not exist: {message}"), message=exc.message
 		) from None
 	except SecurityError as exc:
-		raise RenderError("The template does something not allowed: {message}", message=str(exc)) from None
+		raise RenderError(
+			N_("The template does something not allowed: {message}"), message=str(exc)
+		) from None
 	except TemplateError as exc:
-		raise RenderError("The template cannot be rendered: {message}", message=str(exc)) from None
+		raise RenderError(N_("The template cannot be rendered: {message}"), message=str(exc)) from None
 	except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError) as exc:
-		raise RenderError("The template cannot be rendered: {message}", message=str(exc)) from None
+		raise RenderError(N_("The template cannot be rendered: {message}"), message=str(exc)) from None
 
 
 def sample_context(today: date | None = None) -> dict[str, Any]:
