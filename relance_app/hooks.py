@@ -22,8 +22,23 @@ jinja = {
 after_install = "relance_app.install.after_install"
 before_uninstall = "relance_app.install.before_uninstall"
 
+# Testing: a fresh site gets ERPNext's setup wizard completed before relance_app's tests run
+before_tests = "relance_app.tests.setup.before_tests"
+
 # Document events
 doc_events = {
 	# every new company gets the default French ladder ("Relance standard")
 	"Company": {"after_insert": "relance_app.overrides.company.after_insert"},
+	# a payment, credit note or journal entry that settles an invoice closes its dunning
+	"Payment Entry": {"on_submit": "relance_app.overrides.payments.payment_entry_on_submit"},
+	"Journal Entry": {"on_submit": "relance_app.overrides.payments.journal_entry_on_submit"},
+	"Sales Invoice": {
+		"on_submit": "relance_app.overrides.payments.sales_invoice_on_submit",
+		"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel",
+	},
+}
+
+scheduler_events = {
+	# the daily escalation: long queue, it may fan out into background jobs
+	"daily_long": ["relance_app.escalation.run_daily"],
 }

@@ -24,6 +24,9 @@ from relance_app.policies import resolve_policies
 
 # Statuses of contact-log rows that count as a contact actually made.
 DONE_STATUSES = ("Sent", "Done")
+# Automatic steps in these statuses count as taken for the ladder (Cancelled: skipped on purpose,
+# e.g. an SMS level for a customer without a mobile number).
+STEP_TAKEN_STATUSES = ("Sent", "Done", "Cancelled")
 # How far ahead of the due date the longest pre-due reminder may look; a policy with an earlier level than
 # this is unusual, and the horizon only bounds the query, it decides nothing.
 PRE_DUE_HORIZON_DAYS = 60
@@ -182,7 +185,7 @@ def _last_steps(invoices: list[str]) -> dict[tuple[str, str], tuple[int, date | 
 		)
 		.where(log.sales_invoice.isin(invoices))
 		.where(log.is_automatic == 1)
-		.where(log.status.isin(DONE_STATUSES))
+		.where(log.status.isin(STEP_TAKEN_STATUSES))
 		.groupby(log.sales_invoice, log.payment_schedule)
 		.run(as_dict=True)
 	)

@@ -156,3 +156,86 @@ def make_role_users() -> dict[str, str]:
 
 def days_ago(n: int) -> date:
 	return getdate(nowdate()) - timedelta(days=n)
+
+
+def make_email_account(email: str = "relances@relance-test.example") -> str:
+	"""A default outgoing account so that Frappe's Email Queue accepts mail (nothing leaves the machine)."""
+	name = frappe.db.get_value("Email Account", {"email_id": email})
+	if not name:
+		name = (
+			frappe.get_doc(
+				{
+					"doctype": "Email Account",
+					"email_account_name": "Relances test",
+					"email_id": email,
+					"enable_outgoing": 1,
+					"default_outgoing": 1,
+					"smtp_server": "127.0.0.1",
+					"smtp_port": 2525,
+					"no_smtp_authentication": 1,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	return name
+
+
+def make_dunning_customer(
+	*, email: str | None = "compta@client.example", mobile: str | None = None, **kwargs
+) -> str:
+	"""A professional customer reachable by email (and SMS when `mobile` is given)."""
+	customer = make_customer(email=email, **kwargs)
+	if mobile:
+		frappe.db.set_value("Customer", customer, "mobile_no", mobile)
+	return customer
+
+
+def make_policy(*, levels: list[dict] | None = None, **fields) -> str:
+	"""A test policy for the test company (not the default), without calendar rules unless asked."""
+	doc = {
+		"doctype": "Dunning Policy",
+		"policy_name": f"Politique test {frappe.generate_hash(length=6)}",
+		"company": make_company(),
+		"business_days_only": 0,
+		"one_message_per_customer": 0,
+		"min_gap_days": 0,
+		"min_outstanding": 1,
+		"levels": levels
+		or [
+			{
+				"title": "Rappel amical",
+				"offset_days": -5,
+				"channel": "Email",
+				"email_template": "Relance J-5 - Rappel amical",
+			},
+			{
+				"title": "Relance",
+				"offset_days": 5,
+				"channel": "Email",
+				"email_template": "Relance J+5 - Facture échue",
+			},
+			{
+				"title": "Appel",
+				"offset_days": 10,
+				"channel": "Phone Call",
+				"email_template": "Relance J+10 - Récapitulatif après appel",
+			},
+			{
+				"title": "SMS",
+				"offset_days": 15,
+				"channel": "SMS",
+				"sms_text": "{{ company.name }} : facture(s) {{ invoice_names }} de {{ total | money(currency) }} en retard.",
+			},
+			{
+				"title": "Mise en demeure",
+				"offset_days": 30,
+				"channel": "Registered Letter",
+				"email_template": "Relance J+30 - Mise en demeure",
+				"formal_notice": 1,
+				"include_penalties": 1,
+			},
+		],
+	}
+	doc.update(fields)
+	return frappe.get_doc(doc).insert(ignore_permissions=True).name

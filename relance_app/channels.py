@@ -1,0 +1,281 @@
+"""The effects of a dunning step, each through Frappe's or ERPNext's own machinery.
+
+Every function takes one planned action for one customer and returns an `Effect` saying what happened;
+none of them commits: the escalation commits the effect together with its contact-log rows, so an Email
+Queue row or a ToDo exists if and only if the step is recorded as sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import get_url_to_form
+from frappe.utils.pdf import get_pdf
+
+from relance_app.engine.plan import Action
+from relance_app.engine.policy import Channel
+from relance_app.messages import Message
+
+ENTRY_TYPES = {
+	Channel.EMAIL: "Reminder Email",
+	Channel.SMS: "SMS",
+	Channel.CALL: "Call",
+	Channel.LETTER: "Letter",
+	Channel.REGISTERED_LETTER: "Registered Letter",
+}
+# None: the invoice's default print format, as ERPNext would print it.
+INVOICE_PRINT_FORMAT = None
+
+
+class StepNotDeliverable(Exception):
+	"""The step cannot go through its channel for this customer (no gateway, no number...): not retried."""
+
+
+@dataclass
+class Effect:
+	status: str = "Sent"
+	entry_type: str = "Reminder Email"
+	communication: str | None = None
+	todo: str | None = None
+	dunning: str | None = None
+	attachment: str | None = None
+	notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Recipient:
+	email: str | None
+	mobile: str | None
+	contact_name: str | None
+	address: str | None
+
+
+def recipient_for(customer: str, invoice_contact_email: str | None = None) -> Recipient:
+	"""Who receives reminders: the customer's dunning contact, else the invoice contact, else the customer."""
+	row = frappe.db.get_value(
+		"Customer",
+		customer,
+		["dunning_contact", "email_id", "mobile_no", "customer_primary_address"],
+		as_dict=True,
+	)
+	email = mobile = contact_name = None
+	if row and row.dunning_contact:
+		contact = frappe.db.get_value(
+			"Contact", row.dunning_contact, ["email_id", "mobile_no", "first_name", "last_name"], as_dict=True
+		)
+		if contact:
+			email, mobile = contact.email_id, contact.mobile_no
+			contact_name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+	email = email or invoice_contact_email or (row.email_id if row else None)
+	mobile = mobile or (row.mobile_no if row else None)
+	address = None
+	if row and row.customer_primary_address:
+		from frappe.contacts.doctype.address.address import get_address_display
+
+		address = get_address_display(row.customer_primary_address)
+	return Recipient(email=email or None, mobile=mobile or None, contact_name=contact_name, address=address)
+
+
+def sender_address(account: str | None) -> str | None:
+	"""The From address: the Dunning Settings account, else Frappe's default outgoing account."""
+	if account:
+		return frappe.db.get_value("Email Account", account, "email_id")
+	return frappe.db.get_value("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}, "email_id")
+
+
+def send_email(action: Action, message: Message, recipient: Recipient, *, sender: str | None) -> Effect:
+	"""Queue the reminder in Frappe's Email Queue, linked to every invoice's timeline.
+
+	Invoice PDFs are attached as print-format attachments: the queue renders them when it sends, so the
+	sweep itself never spends time in wkhtmltopdf.
+	"""
+	invoices = list(action.invoices)
+	communication = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Sent",
+			"communication_type": "Communication",
+			"subject": message.subject,
+			"content": message.body,
+			"sender": sender,
+			"recipients": recipient.email,
+			"reference_doctype": "Sales Invoice",
+			"reference_name": invoices[0],
+			"timeline_links": [{"link_doctype": "Customer", "link_name": action.customer}],
+			"has_attachment": 1 if action.level.attach_invoice else 0,
+		}
+	)
+	for invoice in invoices[1:]:
+		communication.append("timeline_links", {"link_doctype": "Sales Invoice", "link_name": invoice})
+	communication.insert(ignore_permissions=True)
+	attachments = []
+	if action.level.attach_invoice:
+		attachments = [
+			{
+				"print_format_attachment": 1,
+				"doctype": "Sales Invoice",
+				"name": invoice,
+				"print_format": INVOICE_PRINT_FORMAT,
+				"lang": frappe.local.lang,
+			}
+			for invoice in invoices
+		]
+	frappe.sendmail(
+		recipients=[recipient.email],
+		sender=sender,
+		subject=message.subject,
+		message=message.body,
+		reference_doctype="Sales Invoice",
+		reference_name=invoices[0],
+		communication=communication.name,
+		attachments=attachments,
+		delayed=True,
+	)
+	return Effect(entry_type=ENTRY_TYPES[Channel.EMAIL], communication=communication.name)
+
+
+def send_sms(action: Action, message: Message, recipient: Recipient) -> Effect:
+	"""Send through the SMS gateway configured in SMS Settings, and keep ERPNext's SMS Log."""
+	from frappe.core.doctype.sms_settings.sms_settings import (
+		create_sms_log,
+		get_headers,
+		send_request,
+		validate_receiver_nos,
+	)
+
+	if not recipient.mobile:
+		raise StepNotDeliverable(_("No mobile number for this customer: SMS not sent."))
+	settings = frappe.get_single("SMS Settings")
+	if not settings.sms_gateway_url:
+		raise StepNotDeliverable(_("No SMS gateway configured in SMS Settings: SMS not sent."))
+	numbers = validate_receiver_nos([recipient.mobile])
+	args = {settings.message_parameter: message.body}
+	for param in settings.get("parameters"):
+		if not param.header:
+			args[param.parameter] = param.value
+	args[settings.receiver_parameter] = numbers[0]
+	headers = get_headers(settings)
+	status = send_request(
+		settings.sms_gateway_url,
+		args,
+		headers,
+		settings.use_post,
+		headers.get("Content-Type") == "application/json",
+	)
+	if not 200 <= status < 300:
+		# A gateway error may be temporary: raise so the step is marked Failed and retried by the next run.
+		raise RuntimeError(_("The SMS gateway answered with status {0}.").format(status))
+	try:
+		create_sms_log({"message": message.body.encode("utf-8"), "receiver_list": numbers}, numbers)
+	except Exception:
+		# The SMS is gone: a failing SMS Log must not turn the step into a "Failed" one that is sent again.
+		frappe.log_error(title=_("Could not write the SMS Log for {0}").format(action.customer))
+	return Effect(entry_type=ENTRY_TYPES[Channel.SMS], notes=[_("SMS sent to {0}.").format(numbers[0])])
+
+
+def create_task(
+	action: Action, *, description: str, today: date, entry_type: str, assignee: str | None = None
+) -> str:
+	"""A ToDo due today on the first invoice, for the level's assignee or the customer's account manager."""
+	owner = (
+		assignee
+		or action.level.assignee
+		or frappe.db.get_value("Customer", action.customer, "account_manager")
+	)
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"status": "Open",
+			"priority": "High" if action.level.formal_notice else "Medium",
+			"date": today,
+			"allocated_to": owner,
+			"description": description,
+			"reference_type": "Sales Invoice",
+			"reference_name": action.invoices[0],
+			"assigned_by": "Administrator",
+		}
+	)
+	todo.insert(ignore_permissions=True)
+	return todo.name
+
+
+def call_task(action: Action, context: dict, recipient: Recipient, today: date) -> Effect:
+	"""A call task with its script: who to call, on which number, about which invoices, what to say."""
+	lines = [
+		"<p><strong>{}</strong></p>".format(
+			_("Call {0} about overdue invoices").format(frappe.bold(context["customer"]["customer_name"]))
+		),
+		"<p>{}: {}</p>".format(
+			_("Phone"), frappe.utils.escape_html(recipient.mobile or _("no number on file"))
+		),
+		"<ul>",
+	]
+	for invoice in context["invoices"]:
+		lines.append(
+			"<li><a href='{url}'>{name}</a>: {amount}, {due} {date} ({days})</li>".format(
+				url=get_url_to_form("Sales Invoice", invoice["name"]),
+				name=invoice["name"],
+				amount=frappe.format_value(
+					invoice["outstanding"],
+					{"fieldtype": "Currency", "options": "currency"},
+					currency=invoice["currency"],
+				),
+				due=_("due on"),
+				date=frappe.format_value(invoice["due_date"], {"fieldtype": "Date"}),
+				days=_("{0} days late").format(invoice["days_overdue"]),
+			)
+		)
+	lines += [
+		"</ul>",
+		"<p>{}</p>".format(
+			_(
+				"Script: check that the invoice was received and approved; ask for a payment date; log the outcome "
+				"with Relance > Log a call (a promise or a dispute pauses the reminders)."
+			)
+		),
+	]
+	if action.broken_promises:
+		lines.append("<p><strong>{}</strong></p>".format(_("The customer did not keep a promise to pay.")))
+	todo = create_task(action, description="\n".join(lines), today=today, entry_type="Call")
+	return Effect(entry_type=ENTRY_TYPES[Channel.CALL], todo=todo)
+
+
+def letter(
+	action: Action, context: dict, recipient: Recipient, today: date, message: Message | None
+) -> Effect:
+	"""A letter PDF (the level's template laid out on A4) and a task to post it."""
+	html = frappe.render_template(
+		"relance_app/templates/letters/letter.html",
+		{
+			"ctx": context,
+			"body": message.body if message else "",
+			"recipient_address": recipient.address or "",
+		},
+	)
+	pdf = get_pdf(html)
+	registered = action.channel is Channel.REGISTERED_LETTER
+	file_name = "{}-{}-{}.pdf".format(_("Relance"), action.customer, today.isoformat()).replace("/", "-")
+	description = (
+		_(
+			"Post the registered letter (with acknowledgement of receipt) to {0} and record the tracking number."
+		)
+		if registered
+		else _("Post the reminder letter to {0}.")
+	).format(frappe.bold(context["customer"]["customer_name"]))
+	todo = create_task(action, description=description, today=today, entry_type="Letter")
+	return Effect(
+		entry_type=ENTRY_TYPES[Channel.REGISTERED_LETTER if registered else Channel.LETTER],
+		todo=todo,
+		attachment=_save_pdf(file_name, pdf),
+	)
+
+
+def _save_pdf(file_name: str, content: bytes) -> str:
+	file = frappe.get_doc(
+		{"doctype": "File", "file_name": file_name, "is_private": 1, "content": content}
+	).insert(ignore_permissions=True)
+	return file.file_url
