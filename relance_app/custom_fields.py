@@ -8,6 +8,8 @@ meant to be edited by hand, so they allow editing on submitted invoices.
 
 from __future__ import annotations
 
+from relance_app.engine.errors import N_
+
 INVOICE_STATUSES = ("Not Started", "Active", "Paused", "Promise", "Disputed", "Formal Notice", "Closed")
 RISK_CLASSES = ("Low", "Normal", "High")
 
@@ -19,30 +21,31 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			{
 				"fieldname": "dunning_section",
 				"fieldtype": "Section Break",
-				"label": "Relances",
+				"label": N_("Relances"),
 				"insert_after": "payment_schedule",
 				"collapsible": 1,
 			},
 			{
 				"fieldname": "dunning_status",
 				"fieldtype": "Select",
-				"label": "Dunning Status",
+				"label": N_("Dunning Status"),
 				"options": "\n" + "\n".join(INVOICE_STATUSES),
 				"insert_after": "dunning_section",
 				"in_standard_filter": 1,
+				"in_list_view": 1,
 				**mirror,
 			},
 			{
 				"fieldname": "dunning_level",
 				"fieldtype": "Int",
-				"label": "Dunning Level",
+				"label": N_("Dunning Level"),
 				"insert_after": "dunning_status",
 				**mirror,
 			},
 			{
 				"fieldname": "dunning_last_contact",
 				"fieldtype": "Date",
-				"label": "Last Dunning Contact",
+				"label": N_("Last Dunning Contact"),
 				"insert_after": "dunning_level",
 				**mirror,
 			},
@@ -54,57 +57,59 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			{
 				"fieldname": "dunning_next_action",
 				"fieldtype": "Data",
-				"label": "Next Dunning Action",
+				"label": N_("Next Dunning Action"),
 				"insert_after": "dunning_column_break",
 				**mirror,
 			},
 			{
 				"fieldname": "dunning_next_action_date",
 				"fieldtype": "Date",
-				"label": "Next Dunning Action Date",
+				"label": N_("Next Dunning Action Date"),
 				"insert_after": "dunning_next_action",
 				**mirror,
 			},
 			{
 				"fieldname": "dunning_paused_until",
 				"fieldtype": "Date",
-				"label": "Dunning Paused Until",
+				"label": N_("Dunning Paused Until"),
 				"insert_after": "dunning_next_action_date",
 				"allow_on_submit": 1,
 				"no_copy": 1,
 				"print_hide": 1,
-				"description": "No reminder is sent for this invoice up to and including this date.",
+				"description": N_("No reminder is sent for this invoice up to and including this date."),
 			},
 			{
 				"fieldname": "dunning_policy",
 				"fieldtype": "Link",
-				"label": "Dunning Policy Override",
+				"label": N_("Dunning Policy Override"),
 				"options": "Dunning Policy",
 				"insert_after": "dunning_paused_until",
 				"allow_on_submit": 1,
 				"no_copy": 1,
 				"print_hide": 1,
-				"description": "Leave empty to use the customer's, the customer group's or the company's policy.",
+				"description": N_(
+					"Leave empty to use the customer's, the customer group's or the company's policy."
+				),
 			},
 		],
 		"Customer": [
 			{
 				"fieldname": "dunning_section",
 				"fieldtype": "Section Break",
-				"label": "Relances",
+				"label": N_("Relances"),
 				"insert_after": "credit_limits",
 			},
 			{
 				"fieldname": "dunning_policy",
 				"fieldtype": "Link",
-				"label": "Dunning Policy",
+				"label": N_("Dunning Policy"),
 				"options": "Dunning Policy",
 				"insert_after": "dunning_section",
 			},
 			{
 				"fieldname": "dunning_exclude",
 				"fieldtype": "Check",
-				"label": "Exclude from Dunning",
+				"label": N_("Exclude from Dunning"),
 				"insert_after": "dunning_policy",
 			},
 			{
@@ -115,15 +120,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			{
 				"fieldname": "dunning_contact",
 				"fieldtype": "Link",
-				"label": "Dunning Contact",
+				"label": N_("Dunning Contact"),
 				"options": "Contact",
 				"insert_after": "dunning_column_break",
-				"description": "Who receives reminders. Empty: the invoice's contact, else the customer's email.",
+				"description": N_(
+					"Who receives reminders. Empty: the invoice's contact, else the customer's email."
+				),
 			},
 			{
 				"fieldname": "dunning_risk_class",
 				"fieldtype": "Select",
-				"label": "Payment Risk Class",
+				"label": N_("Payment Risk Class"),
 				"options": "\n" + "\n".join(RISK_CLASSES),
 				"insert_after": "dunning_contact",
 			},
@@ -132,10 +139,12 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			{
 				"fieldname": "dunning_policy",
 				"fieldtype": "Link",
-				"label": "Dunning Policy",
+				"label": N_("Dunning Policy"),
 				"options": "Dunning Policy",
 				"insert_after": "payment_terms",
-				"description": "Applies to the customers of this group and of its sub-groups without a policy of their own.",
+				"description": N_(
+					"Applies to the customers of this group and of its sub-groups without a policy of their own."
+				),
 			},
 		],
 	}

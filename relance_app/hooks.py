@@ -22,6 +22,13 @@ jinja = {
 after_install = "relance_app.install.after_install"
 before_uninstall = "relance_app.install.before_uninstall"
 
+# Assets: the Relance buttons, indicator and summaries on ERPNext's forms and list
+doctype_js = {
+	"Sales Invoice": "public/js/sales_invoice.js",
+	"Customer": "public/js/customer.js",
+}
+doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
+
 # Testing: a fresh site gets ERPNext's setup wizard completed before relance_app's tests run
 before_tests = "relance_app.tests.setup.before_tests"
 
@@ -36,6 +43,12 @@ doc_events = {
 		"on_submit": "relance_app.overrides.payments.sales_invoice_on_submit",
 		"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel",
 	},
+}
+
+# contact-log entries in the invoice's and the customer's timeline
+additional_timeline_content = {
+	"Sales Invoice": ["relance_app.timeline.get_timeline"],
+	"Customer": ["relance_app.timeline.get_timeline"],
 }
 
 scheduler_events = {

@@ -107,13 +107,13 @@ def to_decimal(value: object, what: str, error: type[EngineError] = EngineError)
 	error (2.149999…) into the money. Booleans are refused even though they are ints.
 	"""
 	if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
-		raise error("{what} must be a number, not {value!r}.", what=what, value=value)
+		raise error(N_("{what} must be a number, not {value!r}."), what=what, value=value)
 	try:
 		number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
 	except InvalidOperation:
-		raise error("{what} must be a number, not {value!r}.", what=what, value=value) from None
+		raise error(N_("{what} must be a number, not {value!r}."), what=what, value=value) from None
 	if not number.is_finite():
-		raise error("{what} must be a finite number, not {value!r}.", what=what, value=value)
+		raise error(N_("{what} must be a finite number, not {value!r}."), what=what, value=value)
 	return number
 
 
@@ -128,7 +128,7 @@ def to_date(value: object, what: str, error: type[EngineError] = EngineError) ->
 			return date.fromisoformat(value.strip())
 		except ValueError:
 			pass
-	raise error("{what} must be a date (YYYY-MM-DD), not {value!r}.", what=what, value=value)
+	raise error(N_("{what} must be a date (YYYY-MM-DD), not {value!r}."), what=what, value=value)
 
 
 # -- the table ---------------------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+// Relance: the customer's dunning summary on the Customer form.
+frappe.ui.form.on("Customer", {
+	refresh(frm) {
+		if (frm.is_new() || !frappe.model.can_read("Dunning Contact Log")) return;
+		frappe
+			.call({ method: "relance_app.api.get_customer_summary", args: { customer: frm.doc.name } })
+			.then(({ message: s }) => {
+				if (!s) return;
+				const money = (v) => format_currency(v, s.currency);
+				const items = [
+					[__("Overdue"), money(s.total_overdue)],
+					[
+						__("Oldest overdue"),
+						s.oldest_overdue
+							? __("{0} ({1} days)", [frappe.datetime.str_to_user(s.oldest_overdue), s.days_overdue])
+							: "—",
+					],
+					[__("Highest dunning level"), s.highest_level || "—"],
+					[__("Open promises"), s.open_promises],
+					[__("Open disputes"), s.open_disputes],
+					[__("Risk class"), s.risk_class ? __(s.risk_class) : "—"],
+					[__("Last contact"), s.last_contact ? frappe.datetime.str_to_user(s.last_contact) : "—"],
+				];
+				const html = `<div class="row">${items
+					.map(
+						([label, value]) =>
+							`<div class="col-sm-3 small"><div class="text-muted">${label}</div><div class="bold">${value}</div></div>`
+					)
+					.join("")}</div>`;
+				frm.dashboard.add_section(html, __("Relances"));
+				if (s.total_overdue > 0) {
+					frm.dashboard.add_indicator(
+						__("Overdue {0}", [money(s.total_overdue)]),
+						s.highest_level ? "red" : "orange"
+					);
+				}
+			});
+	},
+});

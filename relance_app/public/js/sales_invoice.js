@@ -1,0 +1,171 @@
+// Relance: dunning status, history and actions on the Sales Invoice form.
+frappe.provide("relance");
+
+const RELANCE_COLORS = {
+	"Not Started": "gray",
+	Active: "orange",
+	Paused: "blue",
+	Promise: "blue",
+	Disputed: "purple",
+	"Formal Notice": "red",
+	Closed: "green",
+};
+
+relance.call = function (method, args, frm, success_message) {
+	return frappe
+		.call({ method: "relance_app.api." + method, args, freeze: true, type: "POST" })
+		.then((r) => {
+			if (success_message) frappe.show_alert({ message: success_message, indicator: "green" });
+			frm && frm.reload_doc();
+			return r.message;
+		});
+};
+
+relance.show_indicator = function (frm) {
+	const status = frm.doc.dunning_status || "Not Started";
+	let label = __("Relance: {0}", [__(status)]);
+	if (frm.doc.dunning_level) label += " · " + __("level {0}", [frm.doc.dunning_level]);
+	if (frm.doc.dunning_next_action && status !== "Closed") {
+		label +=
+			" · " +
+			__("next: {0} on {1}", [
+				frm.doc.dunning_next_action,
+				frappe.datetime.str_to_user(frm.doc.dunning_next_action_date),
+			]);
+	}
+	frm.dashboard.add_indicator(label, RELANCE_COLORS[status] || "gray");
+};
+
+relance.log_call = function (frm) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Log a call"),
+		fields: [
+			{
+				fieldname: "outcome",
+				fieldtype: "Select",
+				label: __("Outcome"),
+				reqd: 1,
+				options: [
+					"Reached",
+					"Voicemail",
+					"Unreachable",
+					"Invoice Not Received",
+					"Awaiting Approval",
+					"Dispute",
+					"Payment Scheduled",
+					"Payment Sent",
+				].map((value) => ({ value, label: __(value) })),
+			},
+			{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
+			{ fieldname: "promise_section", fieldtype: "Section Break", label: __("Promise to pay") },
+			{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date") },
+			{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
+			{ fieldname: "send_recap", fieldtype: "Check", label: __("Email a recap to the customer") },
+		],
+		primary_action_label: __("Save"),
+		primary_action(values) {
+			dialog.hide();
+			relance.call("log_call", { invoice: frm.doc.name, ...values }, frm, __("Call logged"));
+		},
+	});
+	dialog.show();
+};
+
+relance.record_promise = function (frm) {
+	frappe.prompt(
+		[
+			{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date"), reqd: 1 },
+			{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
+			{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
+		],
+		(values) =>
+			relance.call("record_promise", { invoice: frm.doc.name, ...values }, frm, __("Promise recorded")),
+		__("Record a promise to pay"),
+		__("Save")
+	);
+};
+
+relance.toggle_dispute = function (frm, disputed) {
+	frappe.prompt(
+		[{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: disputed ? 1 : 0 }],
+		(values) =>
+			relance.call(
+				"set_dispute",
+				{ invoice: frm.doc.name, disputed: disputed ? 1 : 0, reason: values.reason },
+				frm,
+				disputed ? __("Marked disputed: reminders paused") : __("Dispute resolved: reminders resume")
+			),
+		disputed ? __("Mark disputed") : __("Resolve the dispute"),
+		__("Save")
+	);
+};
+
+relance.pause = function (frm) {
+	frappe.prompt(
+		[
+			{ fieldname: "until", fieldtype: "Date", label: __("Pause until (empty: resume)") },
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
+		],
+		(values) => relance.call("pause_until", { invoice: frm.doc.name, ...values }, frm, __("Saved")),
+		__("Pause reminders"),
+		__("Save")
+	);
+};
+
+relance.preview = function (frm) {
+	frappe
+		.call({ method: "relance_app.api.preview_next_step", args: { invoice: frm.doc.name } })
+		.then(({ message: step }) => {
+			const head = `<p><b>${frappe.utils.escape_html(step.label + " " + step.level_title)}</b> · ${__(
+				step.channel
+			)} · ${__("due on {0}", [frappe.datetime.str_to_user(step.due_on)])}${
+				step.recipient ? " · " + frappe.utils.escape_html(step.recipient) : ""
+			}</p>`;
+			const subject = step.subject
+				? `<p><b>${__("Subject")}:</b> ${frappe.utils.escape_html(step.subject)}</p>`
+				: "";
+			const body = step.channel === "sms" ? `<pre>${frappe.utils.escape_html(step.body)}</pre>` : step.body;
+			const dialog = new frappe.ui.Dialog({
+				title: __("Next step"),
+				size: "large",
+				fields: [{ fieldtype: "HTML", fieldname: "preview" }],
+				primary_action_label: __("Send now"),
+				primary_action() {
+					dialog.hide();
+					relance.send_now(frm);
+				},
+			});
+			dialog.fields_dict.preview.$wrapper.html(head + subject + `<div class="relance-preview">${body}</div>`);
+			dialog.show();
+		});
+};
+
+relance.send_now = function (frm) {
+	frappe.confirm(__("Send the next dunning step for {0} now?", [frm.doc.name]), () =>
+		relance.call("send_next_step", { invoice: frm.doc.name }, frm, __("Step sent and logged"))
+	);
+};
+
+frappe.ui.form.on("Sales Invoice", {
+	refresh(frm) {
+		if (frm.doc.docstatus !== 1 || frm.doc.is_return) return;
+		relance.show_indicator(frm);
+		if (!frappe.model.can_create("Dunning Contact Log")) return;
+		const group = __("Relance");
+		const open = flt(frm.doc.outstanding_amount) > 0;
+		frm.add_custom_button(__("Log a call"), () => relance.log_call(frm), group);
+		if (!open) return;
+		frm.add_custom_button(__("Record a promise to pay"), () => relance.record_promise(frm), group);
+		if (frm.doc.dunning_status === "Disputed") {
+			frm.add_custom_button(__("Resolve the dispute"), () => relance.toggle_dispute(frm, false), group);
+		} else {
+			frm.add_custom_button(__("Mark disputed"), () => relance.toggle_dispute(frm, true), group);
+		}
+		frm.add_custom_button(__("Pause until…"), () => relance.pause(frm), group);
+		frm.add_custom_button(__("Preview next step"), () => relance.preview(frm), group);
+		frm.add_custom_button(__("Send next step now"), () => relance.send_now(frm), group);
+		if (relance.formal_notice) {
+			frm.add_custom_button(__("Mise en demeure"), () => relance.formal_notice(frm), group);
+		}
+	},
+});
