@@ -215,7 +215,9 @@ def execute_action(
 		action = _still_unpaid(action, report)
 		if action is None:
 			return
-		claimed = claim_steps(policy_name, action, today=today, dry_run=dry_run, report=report)
+		claimed = claim_steps(
+			policy_name, action, company=company, today=today, dry_run=dry_run, report=report
+		)
 		if not claimed:
 			frappe.db.commit()
 			return
@@ -331,9 +333,14 @@ def _send_sms_at_most_once(action: Action, message, recipient, claimed: dict) ->
 
 
 def claim_steps(
-	policy_name: str, action: Action, *, today: date, dry_run: bool, report: RunReport
+	policy_name: str, action: Action, *, company: str | None, today: date, dry_run: bool, report: RunReport
 ) -> dict[str, str]:
-	"""Insert one Planned log row per instalment; returns {instalment key: log name} for the ones claimed."""
+	"""Write one Planned log row per instalment; returns {instalment key: log name} for the ones claimed.
+
+	The rows of an action go in with one multi-row INSERT (the common case: nothing claimed yet). The unique
+	idempotency key decides races: if another run holds a key, the statement fails as a whole and the rows
+	are claimed one by one so that only the free ones are taken.
+	"""
 	claimed: dict[str, str] = {}
 	keys = {inst.key: _key(inst.step_key(action.level_number), today, dry_run) for inst in action.instalments}
 	existing = {
@@ -344,56 +351,105 @@ def claim_steps(
 			fields=["name", "idempotency_key", "status"],
 		)
 	}
+	fresh = []
 	for inst in action.instalments:
-		key = keys[inst.key]
-		row = existing.get(key)
-		if row:
-			if row.status == "Failed":
-				# A failed attempt is retried on the same evidence row.
-				frappe.db.set_value(
-					"Dunning Contact Log", row.name, {"status": "Planned"}, update_modified=False
-				)
-				claimed[inst.key] = row.name
-			elif row.status == "Planned" and not dry_run:
-				report.uncertain += 1
-			else:
-				report.already_done += 1
-			continue
-		try:
-			claimed[inst.key] = _insert_log(policy_name, action, inst, key, today, dry_run)
-		except frappe.DuplicateEntryError:
-			# Another worker claimed this step a moment ago.
+		row = existing.get(keys[inst.key])
+		if row is None:
+			fresh.append(inst)
+		elif row.status == "Failed":
+			# A failed attempt is retried on the same evidence row.
+			frappe.db.set_value("Dunning Contact Log", row.name, {"status": "Planned"}, update_modified=False)
+			claimed[inst.key] = row.name
+		elif row.status == "Planned" and not dry_run:
+			report.uncertain += 1
+		else:
+			report.already_done += 1
+	if not fresh:
+		return claimed
+	rows = [_log_row(policy_name, action, inst, keys[inst.key], today, dry_run, company) for inst in fresh]
+	if _insert_rows(rows):
+		claimed.update((inst.key, row["name"]) for inst, row in zip(fresh, rows, strict=True))
+		return claimed
+	for inst, row in zip(fresh, rows, strict=True):
+		if _insert_rows([row]):
+			claimed[inst.key] = row["name"]
+		else:
+			# Another run or worker claimed this step a moment ago.
 			report.already_done += 1
 	return claimed
+
+
+LOG_FIELDS = (
+	"name", "creation", "modified", "owner", "modified_by", "docstatus", "customer", "customer_name", "company",
+	"sales_invoice", "payment_schedule", "entry_type", "direction", "status", "contact_date", "is_automatic",
+	"dunning_policy", "level", "level_title", "due_date", "outstanding_amount", "currency", "idempotency_key",
+	"notes",
+)  # fmt: skip
+
+
+def _log_row(
+	policy_name: str,
+	action: Action,
+	inst: Instalment,
+	key: str,
+	today: date,
+	dry_run: bool,
+	company: str | None = None,
+) -> dict:
+	"""A contact-log row written by the run itself: the values the controller would set, without its queries."""
+	from frappe.model.naming import make_autoname
+
+	stamp = now_datetime()
+	return {
+		"name": make_autoname("DCL-.YYYY.-.######", "Dunning Contact Log"),
+		"creation": stamp,
+		"modified": stamp,
+		"owner": frappe.session.user,
+		"modified_by": frappe.session.user,
+		"docstatus": 0,
+		"customer": action.customer,
+		"customer_name": inst.customer_name or action.customer,
+		"company": company,
+		"sales_invoice": inst.invoice,
+		"payment_schedule": inst.instalment or None,
+		"entry_type": channels.ENTRY_TYPES[action.channel],
+		"direction": "Outbound",
+		"status": "Planned",
+		"contact_date": stamp if today == getdate() else f"{today.isoformat()} 09:00:00",
+		"is_automatic": 1,
+		"dunning_policy": policy_name,
+		"level": action.level_number,
+		"level_title": action.level.title,
+		"due_date": inst.due_date,
+		"outstanding_amount": inst.outstanding,
+		"currency": inst.currency,
+		"idempotency_key": key,
+		"notes": _("Dry run: nothing was sent.") if dry_run else None,
+	}
+
+
+def _insert_rows(rows: list[dict]) -> bool:
+	"""Insert log rows in one statement; False (and nothing written) when an idempotency key is taken."""
+	frappe.db.savepoint("relance_claim")
+	try:
+		frappe.db.bulk_insert(
+			"Dunning Contact Log", LOG_FIELDS, [tuple(r[f] for f in LOG_FIELDS) for r in rows]
+		)
+	except Exception as exc:
+		frappe.db.rollback(save_point="relance_claim")
+		if frappe.db.is_duplicate_entry(exc):
+			return False
+		raise
+	frappe.db.release_savepoint("relance_claim")
+	return True
 
 
 def _insert_log(
 	policy_name: str, action: Action, inst: Instalment, key: str, today: date, dry_run: bool
 ) -> str:
-	doc = frappe.get_doc(
-		{
-			"doctype": "Dunning Contact Log",
-			"customer": action.customer,
-			"sales_invoice": inst.invoice,
-			"payment_schedule": inst.instalment or None,
-			"entry_type": channels.ENTRY_TYPES[action.channel],
-			"direction": "Outbound",
-			"status": "Planned",
-			"contact_date": now_datetime() if today == getdate() else f"{today.isoformat()} 09:00:00",
-			"is_automatic": 1,
-			"dunning_policy": policy_name,
-			"level": action.level_number,
-			"level_title": action.level.title,
-			"due_date": inst.due_date,
-			"outstanding_amount": inst.outstanding,
-			"currency": inst.currency,
-			"idempotency_key": key,
-			"notes": _("Dry run: nothing was sent.") if dry_run else None,
-		}
-	)
-	doc.flags.ignore_permissions = True
-	doc.insert()
-	return doc.name
+	row = _log_row(policy_name, action, inst, key, today, dry_run)
+	frappe.db.bulk_insert("Dunning Contact Log", LOG_FIELDS, [tuple(row[f] for f in LOG_FIELDS)])
+	return row["name"]
 
 
 def _key(step_key: str, today: date, dry_run: bool) -> str:
@@ -402,22 +458,20 @@ def _key(step_key: str, today: date, dry_run: bool) -> str:
 
 
 def _record(claimed: dict[str, str], effect: channels.Effect, action: Action) -> None:
-	notes = "\n".join(effect.notes) or None
-	for name in claimed.values():
-		frappe.db.set_value(
-			"Dunning Contact Log",
-			name,
-			{
-				"status": effect.status,
-				"entry_type": effect.entry_type,
-				"communication": effect.communication,
-				"todo": effect.todo,
-				"dunning": effect.dunning,
-				"attachment": effect.attachment,
-				"notes": notes,
-			},
-			update_modified=False,
-		)
+	"""The effect on every claimed row, in one statement."""
+	log = DocType("Dunning Contact Log")
+	(
+		frappe.qb.update(log)
+		.set(log.status, effect.status)
+		.set(log.entry_type, effect.entry_type)
+		.set(log.communication, effect.communication)
+		.set(log.todo, effect.todo)
+		.set(log.dunning, effect.dunning)
+		.set(log.attachment, effect.attachment)
+		.set(log.notes, "\n".join(effect.notes) or None)
+		.where(log.name.isin(list(claimed.values())))
+		.run()
+	)
 
 
 def _record_outcome(policy_name: str, action: Action, today: date, *, status: str, note: str) -> None:

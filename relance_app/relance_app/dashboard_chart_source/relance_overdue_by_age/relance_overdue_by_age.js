@@ -1,0 +1,14 @@
+frappe.provide("frappe.dashboards.chart_sources");
+
+frappe.dashboards.chart_sources["Relance Overdue by Age"] = {
+	method: "relance_app.dashboard.get_overdue_by_age_chart",
+	filters: [
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			default: frappe.defaults.get_user_default("Company"),
+		},
+	],
+};
