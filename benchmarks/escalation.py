@@ -33,6 +33,12 @@ def main() -> int:
 	parser.add_argument("--sites-path", default="sites")
 	parser.add_argument("--invoices", type=int, default=10_000)
 	parser.add_argument("--erpnext-sample", type=int, default=200)
+	parser.add_argument(
+		"--workers",
+		type=int,
+		default=0,
+		help="also time the fanned-out run: start this many `bench worker --queue long` processes",
+	)
 	parser.add_argument("--keep", action="store_true", help="keep the generated data")
 	args = parser.parse_args()
 
@@ -101,6 +107,9 @@ def run_benchmark(args) -> int:
 		f"full run: {elapsed:.1f} s for {n} invoices = {n / elapsed:.0f} invoices/s "
 		f"({report.sent} steps, {logs} log rows, {emails} emails queued, {report.failed} failed)"
 	)
+
+	if args.workers:
+		time_fan_out(args.workers, customers, n, today)
 
 	t0 = time.perf_counter()
 	again = run(today, customers=customers, fan_out=False)
@@ -174,6 +183,68 @@ def generate(n: int, *, company: str, policy: str, due) -> list[str]:
 	return customers
 
 
+def time_fan_out(workers: int, customers: list[str], n: int, today) -> None:
+	"""Undo the inline run's work, then let `workers` RQ workers do it from a fanned-out run."""
+	import subprocess
+
+	import frappe
+
+	from relance_app.escalation import run
+
+	reset_run(customers)
+	bench = os.path.abspath(os.path.join(frappe.local.sites_path, ".."))
+	procs = [
+		subprocess.Popen(
+			["bench", "worker", "--queue", "long"],
+			cwd=bench,
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+		)
+		for _ in range(workers)
+	]
+	try:
+		time.sleep(3)  # let the workers connect
+		batch = max(1, -(-len(customers) // (workers * 4)))
+		frappe.db.set_single_value("Dunning Settings", "batch_size", batch)
+		frappe.db.commit()
+		t0 = time.perf_counter()
+		report = run(today, customers=customers, fan_out=True)
+		frappe.db.commit()
+		done = 0
+		while time.perf_counter() - t0 < 900:
+			done = frappe.db.count(
+				"Dunning Contact Log", {"customer": ("like", f"{PREFIX}%"), "status": "Sent"}
+			)
+			frappe.db.commit()
+			if done >= n:
+				break
+			time.sleep(0.5)
+		elapsed = time.perf_counter() - t0
+		print(
+			f"fanned-out run: {elapsed:.1f} s for {done} of {n} invoices = {done / elapsed:.0f} invoices/s "
+			f"({len(report.batches)} jobs, {workers} workers)"
+		)
+	finally:
+		frappe.db.set_single_value("Dunning Settings", "batch_size", 200)
+		frappe.db.commit()
+		for proc in procs:
+			proc.terminate()
+		for proc in procs:
+			proc.wait(30)
+
+
+def reset_run(customers: list[str]) -> None:
+	"""Remove what a run wrote for the generated invoices, so the next run starts from the same state."""
+	import frappe
+
+	like = f"{PREFIX}%"
+	_delete_run_output(like)
+	frappe.db.sql(
+		"update `tabSales Invoice` set dunning_status = null, dunning_level = 0 where name like %s", (like,)
+	)
+	frappe.db.commit()
+
+
 def count_queries(fn) -> int:
 	import frappe
 
@@ -222,6 +293,16 @@ def cleanup() -> None:
 	import frappe
 
 	like = f"{PREFIX}%"
+	_delete_run_output(like)
+	frappe.db.sql("delete from `tabPayment Schedule` where parent like %s", (like,))
+	frappe.db.sql("delete from `tabSales Invoice` where name like %s", (like,))
+	frappe.db.sql("delete from `tabCustomer` where name like %s", (like,))
+	frappe.db.commit()
+
+
+def _delete_run_output(like: str) -> None:
+	import frappe
+
 	comms = frappe.db.sql_list("select name from `tabCommunication` where reference_name like %s", (like,))
 	for table, column in (("Email Queue Recipient", "parent"),):
 		if comms:
@@ -243,10 +324,6 @@ def cleanup() -> None:
 	frappe.db.sql("delete from `tabCommunication` where reference_name like %s", (like,))
 	frappe.db.sql("delete from `tabToDo` where reference_name like %s", (like,))
 	frappe.db.sql("delete from `tabDunning Contact Log` where customer like %s", (like,))
-	frappe.db.sql("delete from `tabPayment Schedule` where parent like %s", (like,))
-	frappe.db.sql("delete from `tabSales Invoice` where name like %s", (like,))
-	frappe.db.sql("delete from `tabCustomer` where name like %s", (like,))
-	frappe.db.commit()
 
 
 if __name__ == "__main__":
