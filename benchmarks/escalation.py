@@ -186,6 +186,7 @@ def generate(n: int, *, company: str, policy: str, due) -> list[str]:
 def time_fan_out(workers: int, customers: list[str], n: int, today) -> None:
 	"""Undo the inline run's work, then let `workers` RQ workers do it from a fanned-out run."""
 	import subprocess
+	import tempfile
 
 	import frappe
 
@@ -197,10 +198,10 @@ def time_fan_out(workers: int, customers: list[str], n: int, today) -> None:
 		subprocess.Popen(
 			["bench", "worker", "--queue", "long"],
 			cwd=bench,
-			stdout=subprocess.DEVNULL,
-			stderr=subprocess.DEVNULL,
+			stdout=open(os.path.join(tempfile.gettempdir(), f"relance-bench-worker-{i}.log"), "w"),
+			stderr=subprocess.STDOUT,
 		)
-		for _ in range(workers)
+		for i in range(workers)
 	]
 	try:
 		time.sleep(3)  # let the workers connect

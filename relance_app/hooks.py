@@ -8,16 +8,6 @@ app_license = "mit"
 # "org/repo" form: frappe resolves a bare "erpnext" by asking GitHub, which fails on offline servers.
 required_apps = ["frappe/erpnext"]
 
-# Jinja: the reminder templates' filters (money, date_fr, date_long) also work in desk-rendered
-# templates and print formats, and let Email Template accept our templates when saved.
-jinja = {
-	"filters": [
-		"relance_app.engine.render.money",
-		"relance_app.engine.render.date_fr",
-		"relance_app.engine.render.date_long",
-	]
-}
-
 # Installation
 after_install = "relance_app.install.after_install"
 before_uninstall = "relance_app.install.before_uninstall"
@@ -28,9 +18,6 @@ doctype_js = {
 	"Customer": "public/js/customer.js",
 }
 doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
-
-# Testing: a fresh site gets ERPNext's setup wizard completed before relance_app's tests run
-before_tests = "relance_app.tests.setup.before_tests"
 
 # Document events
 doc_events = {
@@ -45,13 +32,30 @@ doc_events = {
 	},
 }
 
+# Scheduler
+scheduler_events = {
+	# the daily escalation: long queue, it may fan out into background jobs
+	"daily_long": ["relance_app.escalation.run_daily"],
+}
+
+# App keys
+# Jinja: the reminder templates' filters (money, date_fr, date_long) also work in desk-rendered templates
+# and print formats (and let Email Template accept our templates when saved); the mise en demeure print
+# format gets its figures from relance_formal_notice_context.
+jinja = {
+	"methods": ["relance_app.formal_notice.relance_formal_notice_context"],
+	"filters": [
+		"relance_app.engine.render.money",
+		"relance_app.engine.render.date_fr",
+		"relance_app.engine.render.date_long",
+	],
+}
+
 # contact-log entries in the invoice's and the customer's timeline
 additional_timeline_content = {
 	"Sales Invoice": ["relance_app.timeline.get_timeline"],
 	"Customer": ["relance_app.timeline.get_timeline"],
 }
 
-scheduler_events = {
-	# the daily escalation: long queue, it may fan out into background jobs
-	"daily_long": ["relance_app.escalation.run_daily"],
-}
+# a fresh site gets ERPNext's setup wizard completed before relance_app's tests run
+before_tests = "relance_app.tests.setup.before_tests"
