@@ -10,10 +10,8 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import getdate
 
-from relance_app.engine.law import late_payment_penalty
 from relance_app.engine.plan import Instalment
 from relance_app.engine.policy import Level
-from relance_app.rates import get_rate_table
 
 
 def company_details(company: str) -> dict:
@@ -133,6 +131,7 @@ def build_context(
 	invoice_rows: dict[str, dict] | None = None,
 	broken_promise: bool = False,
 	sender: str | None = None,
+	policy: str | None = None,
 ) -> dict:
 	"""Everything a template may use for one message to `customer` about `instalments` at `level`."""
 	invoice_rows = invoice_rows or _invoice_rows(inst.invoice for inst in instalments)
@@ -159,7 +158,7 @@ def build_context(
 	total = sum((inst.outstanding for inst in instalments), Decimal(0))
 	penalties = None
 	if level.include_penalties:
-		penalties = penalties_for(instalments, today=today, debtor=customer_info["debtor"])
+		penalties = penalties_for(instalments, today=today, debtor=customer_info["debtor"], policy=policy)
 	distinct_links = {link for link in links.values() if link}
 	return {
 		"customer": customer_info,
@@ -187,18 +186,25 @@ def build_context(
 
 
 def penalties_for(
-	instalments: Sequence[Instalment], *, today: date, debtor: str, notice_date: date | None = None
+	instalments: Sequence[Instalment],
+	*,
+	today: date,
+	debtor: str,
+	notice_date: date | None = None,
+	policy: str | None = None,
 ) -> dict:
-	"""Interest and indemnity owed today on each instalment, and their sum."""
-	rates = get_rate_table()
-	interest = indemnity = Decimal(0)
+	"""Interest and indemnity owed today on the instalments (partial payments from the Payment Ledger,
+	the policy's contractual rate and indemnity switch), and their sum."""
+	# formal_notice imports this module: import it here.
+	from relance_app.formal_notice import penalties_for_instalments
+
+	results = penalties_for_instalments(
+		instalments, today=today, debtor=debtor, notice_date=notice_date, policy=policy
+	).values()
+	interest = sum((r.interest for r in results), Decimal(0))
+	indemnity = sum((r.indemnity for r in results), Decimal(0))
 	warnings: list[str] = []
-	for inst in instalments:
-		result = late_payment_penalty(
-			inst.outstanding, inst.due_date, today, debtor=debtor, notice_date=notice_date, rates=rates
-		)
-		interest += result.interest
-		indemnity += result.indemnity
+	for result in results:
 		warnings.extend(w for w in result.warnings if w not in warnings)
 	return {"interest": interest, "indemnity": indemnity, "total": interest + indemnity, "warnings": warnings}
 

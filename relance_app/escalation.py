@@ -251,7 +251,14 @@ def execute_action(
 
 
 def perform(
-	action: Action, *, company: str, selection: Selection, today: date, sender: str | None, claimed: dict
+	action: Action,
+	*,
+	company: str,
+	selection: Selection,
+	today: date,
+	sender: str | None,
+	claimed: dict,
+	policy_name: str | None = None,
 ) -> channels.Effect:
 	"""The step's effect through its channel, with the fallbacks a credit controller would use."""
 	invoice_rows = selection.invoices
@@ -266,6 +273,7 @@ def perform(
 		invoice_rows=invoice_rows,
 		broken_promise=bool(action.broken_promises),
 		sender=None,
+		policy=policy_name,
 	)
 	if recipient.contact_name:
 		context["customer"]["contact_name"] = recipient.contact_name
@@ -288,7 +296,9 @@ def perform(
 	return channels.letter(action, context, recipient, today, message)
 
 
-def _formal_notice(action: Action, *, company, context, recipient, today, sender) -> channels.Effect:
+def _formal_notice(
+	action: Action, *, company, context, recipient, today, sender, policy_name=None
+) -> channels.Effect:
 	"""The mise en demeure: an ERPNext Dunning at French-law amounts, its letter, a task to post it."""
 	from relance_app.formal_notice import create_formal_notice
 
@@ -298,21 +308,24 @@ def _formal_notice(action: Action, *, company, context, recipient, today, sender
 		instalments=list(action.instalments),
 		level=action.level,
 		today=today,
+		policy_name=policy_name,
 	)
-	todo = channels.create_task(
-		action,
-		description=_(
-			"Post the formal notice {0} to {1} by registered letter with acknowledgement of receipt, then "
-			"record the tracking number on the contact log."
-		).format(notice["dunning"], frappe.bold(context["customer"]["customer_name"])),
-		today=today,
-		entry_type="Registered Letter",
-	)
+	description = _(
+		"Post the formal notice {0} to {1} by registered letter with acknowledgement of receipt, then "
+		"record the tracking number on the contact log."
+	).format(notice["dunning"], frappe.bold(context["customer"]["customer_name"]))
+	warnings = notice.get("warnings") or []
+	if warnings:
+		# Stale rates, a missing IBAN or city: what the person posting the letter must check first.
+		items = "".join(f"<li>{frappe.utils.escape_html(w)}</li>" for w in warnings)
+		description += "<p><strong>{}</strong></p><ul>{}</ul>".format(_("Check before posting:"), items)
+	todo = channels.create_task(action, description=description, today=today, entry_type="Registered Letter")
 	effect = channels.Effect(
 		entry_type=channels.ENTRY_TYPES[action.channel],
 		todo=todo,
 		dunning=notice["dunning"],
 		attachment=notice.get("pdf"),
+		notes=list(warnings),
 	)
 	if recipient.email and action.level.template:
 		message = render_level_message(action.level, context)
@@ -567,7 +580,7 @@ def mirror_values(
 		if policy and inst.outstanding > 0:
 			step = next_level(inst, policy, today)
 			if step:
-				next_steps.append((max(step[1], today), policy.level(step[0])))
+				next_steps.append((_next_action_on(inst, step[1], today), policy.level(step[0])))
 	if any(inst.disputed for inst in items):
 		status = "Disputed"
 	elif any(inst.promised_on and inst.promised_on >= today for inst in items):
@@ -588,6 +601,15 @@ def mirror_values(
 		"dunning_next_action": f"{next_level_.label} {next_level_.title}" if next_level_ else None,
 		"dunning_next_action_date": next_on,
 	}
+
+
+def _next_action_on(inst: Instalment, due_on: date, today: date) -> date:
+	"""The day the next step can be taken: as the engine's plan, not before a pause or a promise is over."""
+	day = max(due_on, today)
+	for until in (inst.paused_until, inst.promised_on):
+		if until is not None and until >= today:
+			day = max(day, until + timedelta(days=1))
+	return day
 
 
 def _in_formal_notice(inst: Instalment, policy: Policy | None) -> bool:

@@ -23,6 +23,8 @@ doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
 doc_events = {
 	# every new company gets the default French ladder ("Relance standard")
 	"Company": {"after_insert": "relance_app.overrides.company.after_insert"},
+	# a draft formal notice (Dunning of type "Mise en demeure") keeps French-law interest when saved
+	"Dunning": {"validate": "relance_app.overrides.dunning.validate"},
 	# a payment, credit note or journal entry that settles an invoice closes its dunning
 	"Payment Entry": {"on_submit": "relance_app.overrides.payments.payment_entry_on_submit"},
 	"Journal Entry": {"on_submit": "relance_app.overrides.payments.journal_entry_on_submit"},
