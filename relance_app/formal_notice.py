@@ -510,23 +510,13 @@ def ensure_dunning_type(company: str) -> str:
 	return doc.name
 
 
-def create_formal_notice(
-	*,
-	customer: str,
-	company: str,
-	instalments: list,
-	level,
-	today: date,
-	policy_name: str | None = None,
-	submit: bool = True,
-) -> dict:
-	"""Create (and submit) the Dunning of a formal notice for `customer`'s overdue `instalments`, and its PDF.
+def build_formal_notice(
+	*, customer: str, company: str, instalments: list, level, today: date, policy_name: str | None = None
+):
+	"""The formal notice's Dunning, not saved: rows, French-law interest and fee, opening and closing texts.
 
-	One Overdue Payment row per instalment; interest and fee under French law (module docstring). `level` is the
-	formal-notice `engine.policy.Level` (its payment deadline goes into the letter). Returns the Dunning's
-	name, the private File URL of the letter attached to it, the interest, indemnity and total claimed
-	(outstanding + interest + indemnity) as Decimals, and the letter's warnings, translated: the engine's (a stale
-	rate table...) and what the letter lacks (no IBAN, no city). The letter itself never shows them.
+	Returns ``(doc, chosen instalment terms, language, letter context)``; `create_formal_notice` saves it,
+	previews render it.
 	"""
 	today = getdate(today)
 	_validate_instalments(customer, company, instalments)
@@ -584,6 +574,31 @@ def create_formal_notice(
 	doc.closing_text = frappe.render_template(
 		f"relance_app/templates/formal_notice/closing.{language}.html", {"letter": letter}
 	)
+	return doc, chosen, language, letter
+
+
+def create_formal_notice(
+	*,
+	customer: str,
+	company: str,
+	instalments: list,
+	level,
+	today: date,
+	policy_name: str | None = None,
+	submit: bool = True,
+) -> dict:
+	"""Create (and submit) the Dunning of a formal notice for `customer`'s overdue `instalments`, and its PDF.
+
+	One Overdue Payment row per instalment; interest and fee under French law (module docstring). `level` is the
+	formal-notice `engine.policy.Level` (its payment deadline goes into the letter). Returns the Dunning's
+	name, the private File URL of the letter attached to it, the interest, indemnity and total claimed
+	(outstanding + interest + indemnity) as Decimals, and the letter's warnings, translated: the engine's (a stale
+	rate table...) and what the letter lacks (no IBAN, no city). The letter itself never shows them.
+	"""
+	doc, chosen, language, letter = build_formal_notice(
+		customer=customer, company=company, instalments=instalments, level=level, today=today,
+		policy_name=policy_name,
+	)  # fmt: skip
 	# Inserted as submitted in one save (validate, before_submit, on_submit, submit permission), not insert then
 	# submit: a second save of the same instance within the same second trips Frappe's modified-timestamp check.
 	doc.docstatus = 1 if submit else 0
@@ -661,6 +676,23 @@ def attach_letter(doc, *, language: str | None = None) -> str:
 	return file.file_url
 
 
+def letter_html(doc, print_format: str) -> str:
+	"""The letter as a self-contained HTML page (print style included): what the PDF is made from."""
+	from frappe.www.printview import get_print_style, get_rendered_template
+
+	format_doc = frappe.get_cached_doc("Print Format", print_format)
+	body = get_rendered_template(doc, print_format=format_doc, meta=doc.meta, no_letterhead=0)
+	return frappe.render_template(
+		"relance_app/templates/formal_notice/pdf_page.html",
+		{
+			"lang": frappe.local.lang,
+			"title": doc.name or _("Formal notice"),
+			"print_style": get_print_style(print_format=format_doc),
+			"body": body,
+		},
+	)
+
+
 def letter_pdf(doc, print_format: str) -> bytes:
 	"""The PDF of `doc` in `print_format`: the print view's body and style on an A4 page, without side effects.
 
@@ -670,20 +702,8 @@ def letter_pdf(doc, print_format: str) -> bytes:
 	rows, Dunning, letter) in one transaction that a failure rolls back: here nothing is written or fetched.
 	"""
 	from frappe.utils.pdf import get_pdf
-	from frappe.www.printview import get_print_style, get_rendered_template
 
-	format_doc = frappe.get_cached_doc("Print Format", print_format)
-	body = get_rendered_template(doc, print_format=format_doc, meta=doc.meta, no_letterhead=0)
-	html = frappe.render_template(
-		"relance_app/templates/formal_notice/pdf_page.html",
-		{
-			"lang": frappe.local.lang,
-			"title": doc.name,
-			"print_style": get_print_style(print_format=format_doc),
-			"body": body,
-		},
-	)
-	return get_pdf(html)
+	return get_pdf(letter_html(doc, print_format))
 
 
 def _warnings(results: Iterable[PenaltyResult]) -> list[str]:

@@ -18,8 +18,15 @@ from relance_app.tests.factories import (
 )
 from relance_app.timeline import get_timeline
 
-CHANGING = ("log_call", "record_promise", "set_dispute", "pause_until", "send_next_step")
-READING = ("get_invoice_dunning", "get_customer_summary", "preview_next_step")
+CHANGING = (
+	"log_call",
+	"record_promise",
+	"set_dispute",
+	"pause_until",
+	"send_next_step",
+	"send_formal_notice",
+)
+READING = ("get_invoice_dunning", "get_customer_summary", "preview_next_step", "preview_formal_notice")
 
 
 class TestInvoiceActions(FrappeTestCase):
@@ -111,6 +118,26 @@ class TestInvoiceActions(FrappeTestCase):
 		self.assertEqual(summary["total_overdue"], 980)
 		self.assertEqual(summary["days_overdue"], 7)
 		self.assertEqual(summary["open_promises"], 0)
+
+	def test_mise_en_demeure_preview_saves_nothing_then_issue_records_it_once(self):
+		older = make_overdue_invoice(days_overdue=40, amount=500, customer=self.customer)
+		preview = api.preview_formal_notice(self.invoice.name)
+		self.assertIn("mise en demeure", preview["html"].lower())
+		self.assertEqual(sorted(preview["invoices"]), sorted([self.invoice.name, older.name]))
+		self.assertFalse(frappe.db.exists("Dunning", {"customer": self.customer}))
+		issued = api.send_formal_notice(self.invoice.name)
+		self.assertEqual(frappe.db.get_value("Dunning", issued["dunning"], "docstatus"), 1)
+		levels = frappe.get_all(
+			"Dunning Contact Log",
+			filters={"customer": self.customer, "is_automatic": 1},
+			fields=["sales_invoice", "entry_type", "status", "dunning"],
+		)
+		self.assertEqual(len(levels), 2)
+		self.assertTrue(
+			all(row.entry_type == "Registered Letter" and row.dunning == issued["dunning"] for row in levels)
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "already had its formal notice"):
+			api.send_formal_notice(self.invoice.name)
 
 	def test_unknown_call_outcome_is_refused(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "Unknown call outcome"):

@@ -11,6 +11,14 @@ const RELANCE_COLORS = {
 	Closed: "green",
 };
 
+// The message area above the tabs only has these backgrounds (blue for the others).
+const RELANCE_HEADLINE_COLORS = {
+	Active: "orange",
+	Disputed: "red",
+	"Formal Notice": "red",
+	Closed: "green",
+};
+
 relance.call = function (method, args, frm, success_message) {
 	return frappe
 		.call({ method: "relance_app.api." + method, args, freeze: true, type: "POST" })
@@ -33,7 +41,15 @@ relance.show_indicator = function (frm) {
 				frappe.datetime.str_to_user(frm.doc.dunning_next_action_date),
 			]);
 	}
-	frm.dashboard.add_indicator(label, RELANCE_COLORS[status] || "gray");
+	const color = RELANCE_COLORS[status] || "gray";
+	const text = frappe.utils.escape_html(label);
+	frm.dashboard.add_indicator(text, color);
+	// Frappe v15 draws the dashboard inside the "Connections" tab: repeat the indicator in the form's
+	// message area, above the tabs, so that it is seen on every tab.
+	frm.dashboard.set_headline_alert(
+		`<span class="relance-indicator indicator ${color}" data-relance-status="${status}">${text}</span>`,
+		RELANCE_HEADLINE_COLORS[status] || "blue"
+	);
 };
 
 relance.log_call = function (frm) {
@@ -169,3 +185,34 @@ frappe.ui.form.on("Sales Invoice", {
 		}
 	},
 });
+
+relance.formal_notice = function (frm) {
+	frappe
+		.call({ method: "relance_app.api.preview_formal_notice", args: { invoice: frm.doc.name } })
+		.then(({ message: preview }) => {
+			const dialog = new frappe.ui.Dialog({
+				title: __("Mise en demeure"),
+				size: "extra-large",
+				fields: [
+					{ fieldtype: "HTML", fieldname: "warnings" },
+					{ fieldtype: "HTML", fieldname: "letter" },
+				],
+				primary_action_label: __("Issue and record"),
+				primary_action() {
+					dialog.hide();
+					relance
+						.call("send_formal_notice", { invoice: frm.doc.name }, frm, __("Formal notice issued"))
+						.then((r) => r && r.dunning && frappe.set_route("Form", "Dunning", r.dunning));
+				},
+			});
+			if (preview.warnings && preview.warnings.length) {
+				dialog.fields_dict.warnings.$wrapper.html(
+					`<div class="alert alert-warning">${preview.warnings.map(frappe.utils.escape_html).join("<br>")}</div>`
+				);
+			}
+			const iframe = $('<iframe style="width: 100%; height: 70vh; border: 1px solid var(--border-color);"></iframe>');
+			dialog.fields_dict.letter.$wrapper.append(iframe);
+			iframe.attr("srcdoc", preview.html);
+			dialog.show();
+		});
+};
