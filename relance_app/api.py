@@ -22,16 +22,11 @@ from relance_app.messages import render_level_message
 from relance_app.policies import load_policies
 from relance_app.selection import select_open_instalments
 
-CALL_OUTCOMES = (
-	"Reached",
-	"Voicemail",
-	"Unreachable",
-	"Invoice Not Received",
-	"Awaiting Approval",
-	"Dispute",
-	"Payment Scheduled",
-	"Payment Sent",
-)
+
+def call_outcomes() -> list[str]:
+	"""The outcome codes of a call, as the Dunning Contact Log defines them (one list, in the doctype)."""
+	options = frappe.get_meta("Dunning Contact Log").get_field("call_outcome").options or ""
+	return [option for option in options.split("\n") if option]
 
 
 def _invoice(invoice: str, ptype: str = "read"):
@@ -162,7 +157,7 @@ def log_call(
 ) -> dict:
 	"""Record a call and its outcome; a payment date given becomes a promise, a dispute pauses dunning."""
 	doc = _invoice(invoice, "write")
-	if outcome not in CALL_OUTCOMES:
+	if outcome not in call_outcomes():
 		frappe.throw(_("Unknown call outcome {0}.").format(escape_html(outcome)))
 	created = [_log(doc, "Call", direction="Outbound", status="Done", call_outcome=outcome, notes=notes)]
 	if promised_date:

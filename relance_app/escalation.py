@@ -379,7 +379,11 @@ def claim_steps(
 			report.already_done += 1
 	if not fresh:
 		return claimed
-	rows = [_log_row(policy_name, action, inst, keys[inst.key], today, dry_run, company) for inst in fresh]
+	names = _reserve_names(len(fresh))
+	rows = [
+		_log_row(policy_name, action, inst, keys[inst.key], today, dry_run, company, name)
+		for inst, name in zip(fresh, names, strict=True)
+	]
 	if _insert_rows(rows):
 		claimed.update((inst.key, row["name"]) for inst, row in zip(fresh, rows, strict=True))
 		return claimed
@@ -408,13 +412,12 @@ def _log_row(
 	today: date,
 	dry_run: bool,
 	company: str | None = None,
+	name: str | None = None,
 ) -> dict:
 	"""A contact-log row written by the run itself: the values the controller would set, without its queries."""
-	from frappe.model.naming import make_autoname
-
 	stamp = now_datetime()
 	return {
-		"name": make_autoname("DCL-.YYYY.-.######", "Dunning Contact Log"),
+		"name": name or _reserve_names(1)[0],
 		"creation": stamp,
 		"modified": stamp,
 		"owner": frappe.session.user,
@@ -439,6 +442,20 @@ def _log_row(
 		"idempotency_key": key,
 		"notes": _("Dry run: nothing was sent.") if dry_run else None,
 	}
+
+
+def _reserve_names(count: int) -> list[str]:
+	"""`count` names of the contact log's series (DCL-.YYYY.-.######) in two queries, not two per row."""
+	prefix = f"DCL-{now_datetime().year}-"
+	series = DocType("Series")
+	current = frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()
+	if current and current[0][0] is not None:
+		start = int(current[0][0])
+		frappe.qb.update(series).set(series.current, start + count).where(series.name == prefix).run()
+	else:
+		start = 0
+		frappe.qb.into(series).insert(prefix, count).run()
+	return [f"{prefix}{number:06d}" for number in range(start + 1, start + count + 1)]
 
 
 def _insert_rows(rows: list[dict]) -> bool:

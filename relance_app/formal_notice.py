@@ -170,17 +170,11 @@ def instalment_terms(invoices: Iterable[str], *, until: date) -> dict[tuple[str,
 
 
 def _schedules(names: list[str]) -> dict[str, list]:
-	si = DocType("Sales Invoice")
-	ps = DocType("Payment Schedule")
+	from relance_app.selection import invoice_schedule_query
+
+	si, ps, query = invoice_schedule_query()
 	rows = (
-		frappe.qb.from_(si)
-		.left_join(ps)
-		.on(
-			(ps.parent == si.name)
-			& (ps.parenttype == "Sales Invoice")
-			& (ps.parentfield == "payment_schedule")
-		)
-		.select(
+		query.select(
 			si.name,
 			si.company,
 			si.customer,
@@ -200,9 +194,6 @@ def _schedules(names: list[str]) -> dict[str, list]:
 			ps.mode_of_payment,
 		)
 		.where(si.name.isin(names))
-		.where(si.docstatus == 1)
-		.orderby(si.name)
-		.orderby(ps.idx)
 		.run(as_dict=True)
 	)
 	by_invoice: dict[str, list] = defaultdict(list)

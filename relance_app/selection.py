@@ -126,7 +126,8 @@ def select_open_instalments(
 	return selection
 
 
-def _invoice_rows(today: date, company, customers, invoices) -> list:
+def invoice_schedule_query():
+	"""Submitted Sales Invoices left-joined to their Payment Schedule rows, in due order; callers select."""
 	si = DocType("Sales Invoice")
 	ps = DocType("Payment Schedule")
 	query = (
@@ -137,7 +138,17 @@ def _invoice_rows(today: date, company, customers, invoices) -> list:
 			& (ps.parenttype == "Sales Invoice")
 			& (ps.parentfield == "payment_schedule")
 		)
-		.select(
+		.where(si.docstatus == 1)
+		.orderby(si.name)
+		.orderby(ps.idx)
+	)
+	return si, ps, query
+
+
+def _invoice_rows(today: date, company, customers, invoices) -> list:
+	si, ps, query = invoice_schedule_query()
+	query = (
+		query.select(
 			si.name,
 			si.company,
 			si.customer,
@@ -155,11 +166,8 @@ def _invoice_rows(today: date, company, customers, invoices) -> list:
 			ps.payment_amount,
 			ps.outstanding.as_("ps_outstanding"),
 		)
-		.where(si.docstatus == 1)
 		.where(si.is_return == 0)
 		.where(si.outstanding_amount > 0)
-		.orderby(si.name)
-		.orderby(ps.idx)
 	)
 	if company:
 		query = query.where(si.company == company)

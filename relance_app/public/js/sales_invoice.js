@@ -53,38 +53,36 @@ relance.show_indicator = function (frm) {
 };
 
 relance.log_call = function (frm) {
-	const dialog = new frappe.ui.Dialog({
-		title: __("Log a call"),
-		fields: [
-			{
-				fieldname: "outcome",
-				fieldtype: "Select",
-				label: __("Outcome"),
-				reqd: 1,
-				options: [
-					"Reached",
-					"Voicemail",
-					"Unreachable",
-					"Invoice Not Received",
-					"Awaiting Approval",
-					"Dispute",
-					"Payment Scheduled",
-					"Payment Sent",
-				].map((value) => ({ value, label: __(value) })),
+	// The outcome codes come from the Dunning Contact Log doctype: one list for the server and the form.
+	frappe.model.with_doctype("Dunning Contact Log", () => {
+		const options = frappe.meta
+			.get_docfield("Dunning Contact Log", "call_outcome")
+			.options.split("\n")
+			.filter(Boolean);
+		const dialog = new frappe.ui.Dialog({
+			title: __("Log a call"),
+			fields: [
+				{
+					fieldname: "outcome",
+					fieldtype: "Select",
+					label: __("Outcome"),
+					reqd: 1,
+					options: options.map((value) => ({ value, label: __(value) })),
+				},
+				{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
+				{ fieldname: "promise_section", fieldtype: "Section Break", label: __("Promise to pay") },
+				{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date") },
+				{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
+				{ fieldname: "send_recap", fieldtype: "Check", label: __("Email a recap to the customer") },
+			],
+			primary_action_label: __("Save"),
+			primary_action(values) {
+				dialog.hide();
+				relance.call("log_call", { invoice: frm.doc.name, ...values }, frm, __("Call logged"));
 			},
-			{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
-			{ fieldname: "promise_section", fieldtype: "Section Break", label: __("Promise to pay") },
-			{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date") },
-			{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
-			{ fieldname: "send_recap", fieldtype: "Check", label: __("Email a recap to the customer") },
-		],
-		primary_action_label: __("Save"),
-		primary_action(values) {
-			dialog.hide();
-			relance.call("log_call", { invoice: frm.doc.name, ...values }, frm, __("Call logged"));
-		},
+		});
+		dialog.show();
 	});
-	dialog.show();
 };
 
 relance.record_promise = function (frm) {
