@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from relance_app.engine.errors import N_
 
-INVOICE_STATUSES = ("Not Started", "Active", "Paused", "Promise", "Disputed", "Formal Notice", "Closed")
-RISK_CLASSES = ("Low", "Normal", "High")
+# Select options are stored in English and translated when shown: N_ marks them for extraction.
+INVOICE_STATUSES = (
+	N_("Not Started"),
+	N_("Active"),
+	N_("Paused"),
+	N_("Promise"),
+	N_("Disputed"),
+	N_("Formal Notice"),
+	N_("Closed"),
+)
+RISK_CLASSES = (N_("Low"), N_("Normal"), N_("High"))
 
 
 def get_custom_fields() -> dict[str, list[dict]]:

@@ -11,11 +11,13 @@ from frappe.query_builder.functions import Sum
 from frappe.utils import flt, getdate, nowdate
 from frappe.utils.dashboard import cache_source
 
+from relance_app.engine.errors import N_
+
 AGE_BUCKETS = (
-	("not_due", "Not yet due"),
-	("1_30", "1-30 days"),
-	("31_90", "31-90 days"),
-	("over_90", "Over 90 days"),
+	("not_due", N_("Not yet due")),
+	("1_30", N_("1-30 days")),
+	("31_90", N_("31-90 days")),
+	("over_90", N_("Over 90 days")),
 )
 
 
