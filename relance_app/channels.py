@@ -225,9 +225,7 @@ def send_sms(action: Action, message: Message, recipient: Recipient) -> Effect:
 	return Effect(entry_type=ENTRY_TYPES[Channel.SMS], notes=[_("SMS sent to {0}.").format(numbers[0])])
 
 
-def create_task(
-	action: Action, *, description: str, today: date, entry_type: str, assignee: str | None = None
-) -> str:
+def create_task(action: Action, *, description: str, today: date, assignee: str | None = None) -> str:
 	"""A ToDo due today on the first invoice, for the level's assignee or the customer's account manager."""
 	owner = (
 		assignee
@@ -288,7 +286,7 @@ def call_task(action: Action, context: dict, recipient: Recipient, today: date) 
 	]
 	if action.broken_promises:
 		lines.append("<p><strong>{}</strong></p>".format(_("The customer did not keep a promise to pay.")))
-	todo = create_task(action, description="\n".join(lines), today=today, entry_type="Call")
+	todo = create_task(action, description="\n".join(lines), today=today)
 	return Effect(entry_type=ENTRY_TYPES[Channel.CALL], todo=todo)
 
 
@@ -314,7 +312,7 @@ def letter(
 		if registered
 		else _("Post the reminder letter to {0}.")
 	).format(frappe.bold(context["customer"]["customer_name"]))
-	todo = create_task(action, description=description, today=today, entry_type="Letter")
+	todo = create_task(action, description=description, today=today)
 	return Effect(
 		entry_type=ENTRY_TYPES[Channel.REGISTERED_LETTER if registered else Channel.LETTER],
 		todo=todo,

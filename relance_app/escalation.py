@@ -257,7 +257,6 @@ def perform(
 	selection: Selection,
 	today: date,
 	sender: str | None,
-	claimed: dict,
 	policy_name: str | None = None,
 ) -> channels.Effect:
 	"""The step's effect through its channel, with the fallbacks a credit controller would use."""
@@ -290,7 +289,7 @@ def perform(
 			return effect
 		return channels.send_email(action, message, recipient, sender=sender)
 	if channel is Channel.SMS:
-		return _send_sms_at_most_once(action, message, recipient, claimed)
+		return _send_sms_at_most_once(action, message, recipient)
 	if channel is Channel.CALL:
 		return channels.call_task(action, context, recipient, today)
 	return channels.letter(action, context, recipient, today, message)
@@ -319,7 +318,7 @@ def _formal_notice(
 		# Stale rates, a missing IBAN or city: what the person posting the letter must check first.
 		items = "".join(f"<li>{frappe.utils.escape_html(w)}</li>" for w in warnings)
 		description += "<p><strong>{}</strong></p><ul>{}</ul>".format(_("Check before posting:"), items)
-	todo = channels.create_task(action, description=description, today=today, entry_type="Registered Letter")
+	todo = channels.create_task(action, description=description, today=today)
 	effect = channels.Effect(
 		entry_type=channels.ENTRY_TYPES[action.channel],
 		todo=todo,
@@ -335,7 +334,7 @@ def _formal_notice(
 	return effect
 
 
-def _send_sms_at_most_once(action: Action, message, recipient, claimed: dict) -> channels.Effect:
+def _send_sms_at_most_once(action: Action, message, recipient) -> channels.Effect:
 	# The gateway is outside our transaction: commit the claim first, so a crash after the gateway
 	# accepted the SMS leaves a Planned row that no later run sends again.
 	frappe.db.commit()

@@ -12,8 +12,7 @@ from relance_app.engine.errors import EngineError
 
 def engine_message(exc: EngineError) -> str:
 	"""The engine's message in the user's language: its template is the translation key."""
-	params = {key: value for key, value in exc.params.items()}
-	return _(exc.template).format(**params)
+	return _(exc.template).format(**exc.params)
 
 
 def throw_engine_error(
