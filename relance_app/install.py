@@ -31,6 +31,10 @@ def after_install() -> None:
 def before_uninstall() -> None:
 	delete_custom_fields()
 	frappe.db.delete("Email Template", {"name": ("in", [t.name for t in DEFAULT_TEMPLATES])})
+	# Frappe drops the app's DocTypes but not the values of its Single ones (Dunning Settings).
+	singles = frappe.get_all("DocType", filters={"module": "Relance App", "issingle": 1}, pluck="name")
+	if singles:
+		frappe.db.delete("Singles", {"doctype": ("in", singles)})
 
 
 def make_custom_fields() -> None:

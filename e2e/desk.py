@@ -1,0 +1,256 @@
+"""Helpers for the browser tests: data set-up on the site, a headless Chromium, the Frappe desk.
+
+Set-up goes through the site, never through app code written for the tests:
+- `bench_execute` runs a factory of `relance_app.tests.factories` with the bench's own Python
+  (as `bench --site SITE execute`, which commits);
+- `admin_api` is Frappe's REST API as Administrator (users, customers, defaults).
+Everything a user does is then done in the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+# Test-only credentials of a throw-away user on a test site.
+USER = "relance.e2e@example.com"
+PASSWORD = "Relance-E2E-2026!"
+COMPANY = "Relance Test SAS"  # relance_app.tests.factories.COMPANY
+
+CHROMIUM_ARGS = [
+	"--headless=new",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+	"--disable-dev-shm-usage",
+]
+TIMEOUT_MS = 20_000  # any single wait in the browser
+
+
+def find_chromium() -> str | None:
+	"""Debian's chromium (or $RELANCE_CHROMIUM): Playwright's own browser downloads are never used."""
+	candidates = [os.environ.get("RELANCE_CHROMIUM"), "/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+	candidates += [shutil.which(name) for name in ("chromium", "chromium-browser")]
+	for candidate in candidates:
+		if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+			return candidate
+	return None
+
+
+class Site:
+	"""The bench site under test: its URL, and how to run code on it."""
+
+	def __init__(self, url: str, bench: str | None, site: str | None, admin_password: str):
+		self.url = url.rstrip("/")
+		self.bench = Path(bench).expanduser() if bench else None
+		self.site = site
+		self.admin_password = admin_password
+
+	def bench_execute(self, method: str, **kwargs):
+		"""`bench --site SITE execute METHOD --kwargs ...`; returns what the method returned (JSON)."""
+		if not (self.bench and self.site):
+			raise RuntimeError("RELANCE_BENCH and RELANCE_SITE are needed to create data on the site")
+		command = [
+			str(self.bench / "env" / "bin" / "python"),
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			self.site,
+			"execute",
+			method,
+			"--kwargs",
+			repr(kwargs),  # bench evaluates it as a Python literal
+		]
+		done = subprocess.run(
+			command, cwd=self.bench / "sites", capture_output=True, text=True, timeout=180, check=False
+		)
+		if done.returncode != 0:
+			raise RuntimeError(
+				f"{method} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+			)
+		lines = [line for line in done.stdout.splitlines() if line.strip()]
+		return json.loads(lines[-1]) if lines else None
+
+
+class Api:
+	"""Frappe's REST API through a Playwright request context (cookie session)."""
+
+	def __init__(self, request_context):
+		self.rq = request_context
+
+	def _check(self, response, what: str):
+		if not response.ok:
+			raise RuntimeError(f"{what}: HTTP {response.status}\n{response.text()[:3000]}")
+		return response.json()
+
+	def login(self, user: str, password: str) -> None:
+		self._check(self.rq.post("/api/method/login", form={"usr": user, "pwd": password}), f"login {user}")
+
+	def get(self, doctype: str, name: str) -> dict | None:
+		response = self.rq.get(f"/api/resource/{quote(doctype)}/{quote(name, safe='')}")
+		if response.status == 404:
+			return None
+		return self._check(response, f"get {doctype} {name}")["data"]
+
+	def get_list(self, doctype: str, **params) -> list[dict]:
+		query = {
+			key: json.dumps(value) if not isinstance(value, str | int) else value
+			for key, value in params.items()
+		}
+		return self._check(self.rq.get(f"/api/resource/{quote(doctype)}", params=query), f"list {doctype}")[
+			"data"
+		]
+
+	def insert(self, doc: dict) -> dict:
+		doctype = doc["doctype"]
+		return self._check(self.rq.post(f"/api/resource/{quote(doctype)}", data=doc), f"insert {doctype}")[
+			"data"
+		]
+
+	def update(self, doctype: str, name: str, values: dict) -> dict:
+		response = self.rq.put(f"/api/resource/{quote(doctype)}/{quote(name, safe='')}", data=values)
+		return self._check(response, f"update {doctype} {name}")["data"]
+
+	def call(self, method: str, **args):
+		return self._check(self.rq.post(f"/api/method/{method}", data=args), method).get("message")
+
+
+def ensure_user(
+	api: Api, email: str, password: str, roles: list[str], first_name: str, last_name: str
+) -> str:
+	"""A desk user with exactly these roles, in French, with this password."""
+	values = {
+		"first_name": first_name,
+		"last_name": last_name,
+		"language": "fr",
+		"user_type": "System User",
+		"enabled": 1,
+		"send_welcome_email": 0,
+		"new_password": password,
+		"roles": [{"role": role} for role in roles],
+	}
+	if api.get("User", email):
+		api.update("User", email, values)
+	else:
+		api.insert({"doctype": "User", "email": email, **values})
+	return email
+
+
+def ensure_customer(api: Api, name: str, email: str | None = None) -> str:
+	if not api.get("Customer", name):
+		territories = api.get_list("Territory", filters=[["is_group", "=", 0]], limit_page_length=1)
+		api.insert(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_type": "Company",
+				"customer_group": "All Customer Groups",
+				"territory": territories[0]["name"] if territories else "All Territories",
+				"email_id": email,
+			}
+		)
+	return name
+
+
+# -- in the browser ----------------------------------------------------------------------------------------
+
+
+def launch(playwright, chromium: str, user_data_dir: str):
+	"""A fresh headless Chromium profile, 1280x800, that can reach nothing but the site under test."""
+	context = playwright.chromium.launch_persistent_context(
+		user_data_dir,
+		executable_path=chromium,
+		headless=True,
+		args=CHROMIUM_ARGS,
+		viewport={"width": 1280, "height": 800},
+		locale="fr-FR",
+		timezone_id="Europe/Paris",
+	)
+	context.set_default_timeout(TIMEOUT_MS)
+	return context
+
+
+def guard(page, base_url: str, console_errors: list[str]) -> None:
+	"""Only the site is reached (no socket.io server in a dev bench: its polling is cut short)."""
+
+	def route(route):
+		url = route.request.url
+		outside = not (url.startswith(base_url + "/") or url.startswith("data:"))
+		if outside or "/socket.io/" in url:
+			route.abort()
+		else:
+			route.continue_()
+
+	page.route("**/*", route)
+	page.on("pageerror", lambda error: console_errors.append(str(error)))
+
+
+def login(page, base_url: str, user: str, password: str) -> None:
+	"""Through the login page, as a person would."""
+	page.goto(base_url + "/login")
+	page.fill("#login_email", user)
+	page.fill("#login_password", password)
+	page.click(".btn-login")
+	page.wait_for_url("**/app**")
+	page.wait_for_function(
+		"() => window.frappe && frappe.boot && frappe.session && frappe.session.user !== 'Guest'"
+	)
+
+
+def translate(page, *messages: str) -> list[str]:
+	"""The messages as the desk shows them to this user (Frappe's `__`, in the user's language)."""
+	return page.evaluate("(messages) => messages.map((m) => __(m))", list(messages))
+
+
+def js_label(text: str) -> str:
+	"""`encodeURIComponent(text)`: how Frappe writes a button label in its data-label attribute."""
+	return quote(text, safe="-_.!~*'()")
+
+
+def open_form(page, base_url: str, doctype_route: str, name: str) -> None:
+	page.goto(f"{base_url}/app/{doctype_route}/{quote(name, safe='')}")
+	page.wait_for_function(
+		"(name) => window.cur_frm && cur_frm.doc && cur_frm.doc.name === name && !cur_frm.is_dirty()"
+		" && document.querySelector('.page-head .title-text')",
+		arg=name,
+	)
+
+
+def wait_idle(page) -> None:
+	"""No request of the desk pending and no freeze overlay."""
+	page.wait_for_function("() => !frappe.request.ajax_count && !frappe.dom.freeze_count")
+
+
+def wait_charts_drawn(page, scope: str) -> None:
+	"""Every Frappe chart under `scope` has drawn its bars and they have stopped growing (animation)."""
+	page.wait_for_function(
+		"""(scope) => {
+			const bars = [...document.querySelectorAll(scope + " svg.frappe-chart rect.bar")];
+			const sample = bars.map((bar) => bar.getAttribute("height")).join(",");
+			const done = bars.length > 0 && sample === window.__relance_bars && bars.some((bar) => +bar.getAttribute("height") > 0);
+			window.__relance_bars = sample;
+			return done;
+		}""",
+		arg=scope,
+		polling=300,
+	)
+
+
+def click_menu_item(page, group: str, item: str) -> None:
+	"""Open a form's button group (e.g. "Relance") and click one of its items."""
+	group_box = page.locator(f'.page-actions .inner-group-button[data-label="{js_label(group)}"]')
+	group_box.locator("button").first.click()
+	group_box.locator(f'.dropdown-item[data-label="{js_label(item)}"]').click()
+
+
+def dialog(page):
+	return page.locator(".modal.show .modal-dialog").last
