@@ -227,7 +227,7 @@ def execute_action(
 			report.by_channel[action.channel.value] += 1
 			return
 		effect = perform(
-			action, company=company, selection=selection, today=today, sender=sender, claimed=claimed
+			action, company=company, selection=selection, today=today, sender=sender, policy_name=policy_name
 		)
 		_record(claimed, effect, action)
 		_mark_broken_promises(action)
