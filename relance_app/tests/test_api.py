@@ -63,6 +63,11 @@ class TestInvoiceActions(FrappeTestCase):
 		self.assertEqual(entries[1].promised_date, getdate(promised))
 		self.assertEqual(entries[0].owner, ROLE_USERS["Accounts User"])
 		self.assertEqual(frappe.db.get_value("Sales Invoice", self.invoice.name, "dunning_status"), "Promise")
+		# The next step waits for the promise: the day after the promised date, as the daily run will.
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", self.invoice.name, "dunning_next_action_date"),
+			getdate(add_days(promised, 1)),
+		)
 
 	def test_dispute_then_resume(self):
 		api.set_dispute(self.invoice.name, True, reason="Quantités contestées")
