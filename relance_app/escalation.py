@@ -189,7 +189,7 @@ def execute(
 	report: RunReport,
 	sender: str | None = None,
 ) -> None:
-	"""Act customer by customer; each customer's steps commit (or roll back) together."""
+	"""Act customer by customer; each action (one customer, one level) commits or rolls back as a whole."""
 	by_customer: dict[str, list[tuple[str, Action]]] = defaultdict(list)
 	for policy_name, action in planned:
 		by_customer[action.customer].append((policy_name, action))
