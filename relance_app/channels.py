@@ -54,7 +54,6 @@ class Recipient:
 	email: str | None
 	mobile: str | None
 	contact_name: str | None
-	address: str | None
 
 
 def recipient_for(customer: str, invoice_contact_email: str | None = None) -> Recipient:
@@ -62,7 +61,7 @@ def recipient_for(customer: str, invoice_contact_email: str | None = None) -> Re
 	row = frappe.db.get_value(
 		"Customer",
 		customer,
-		["dunning_contact", "email_id", "mobile_no", "customer_primary_address"],
+		["dunning_contact", "email_id", "mobile_no"],
 		as_dict=True,
 	)
 	email = mobile = contact_name = None
@@ -75,12 +74,15 @@ def recipient_for(customer: str, invoice_contact_email: str | None = None) -> Re
 			contact_name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
 	email = email or invoice_contact_email or (row.email_id if row else None)
 	mobile = mobile or (row.mobile_no if row else None)
-	address = None
-	if row and row.customer_primary_address:
-		from frappe.contacts.doctype.address.address import get_address_display
+	return Recipient(email=email or None, mobile=mobile or None, contact_name=contact_name)
 
-		address = get_address_display(row.customer_primary_address)
-	return Recipient(email=email or None, mobile=mobile or None, contact_name=contact_name, address=address)
+
+def postal_address(customer: str) -> str:
+	"""The customer's primary address, as printed on a letter (read only when a letter is made)."""
+	from frappe.contacts.doctype.address.address import get_address_display
+
+	address = frappe.db.get_value("Customer", customer, "customer_primary_address")
+	return get_address_display(address) if address else ""
 
 
 def sender_address(account: str | None) -> str | None:
@@ -299,7 +301,7 @@ def letter(
 		{
 			"ctx": context,
 			"body": message.body if message else "",
-			"recipient_address": recipient.address or "",
+			"recipient_address": postal_address(action.customer),
 		},
 	)
 	pdf = get_pdf(html)

@@ -280,7 +280,14 @@ def perform(
 	channel = action.channel
 	if action.level.formal_notice:
 		return _formal_notice(
-			action, company=company, context=context, recipient=recipient, today=today, sender=sender
+			action,
+			company=company,
+			context=context,
+			recipient=recipient,
+			today=today,
+			sender=sender,
+			policy_name=policy_name,
+			message=message,
 		)
 	if channel is Channel.EMAIL:
 		if not recipient.email:
@@ -296,7 +303,7 @@ def perform(
 
 
 def _formal_notice(
-	action: Action, *, company, context, recipient, today, sender, policy_name=None
+	action: Action, *, company, context, recipient, today, sender, policy_name=None, message=None
 ) -> channels.Effect:
 	"""The mise en demeure: an ERPNext Dunning at French-law amounts, its letter, a task to post it."""
 	from relance_app.formal_notice import create_formal_notice
@@ -326,8 +333,7 @@ def _formal_notice(
 		attachment=notice.get("pdf"),
 		notes=list(warnings),
 	)
-	if recipient.email and action.level.template:
-		message = render_level_message(action.level, context)
+	if recipient.email and message:
 		copy = channels.send_email(action, message, recipient, sender=sender)
 		effect.communication = copy.communication
 		effect.notes.append(_("A copy was emailed to {0}.").format(recipient.email))
