@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from relance_app.cli import main
+from relance_app.engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "open-invoices.csv"
@@ -104,6 +104,6 @@ def test_policy_command_prints_the_default_ladder():
 @pytest.mark.parametrize("argv", [["plan", "--help"], ["penalty", "--help"]])
 def test_console_script_is_installed(argv):
 	# The README's commands use the installed `relance` entry point; check it resolves to this code.
-	proc = subprocess.run([sys.executable, "-m", "relance_app.cli", *argv], capture_output=True, text=True)
+	proc = subprocess.run([sys.executable, "-m", "relance_app.engine.cli", *argv], capture_output=True, text=True)
 	assert proc.returncode == 0
 	assert "usage: relance" in proc.stdout

@@ -36,7 +36,7 @@ def test_engine_and_cli_import_in_a_python_where_frappe_cannot_be_imported():
 		"    def find_spec(self, name, path=None, target=None):\n"
 		"        if name.split('.')[0] in ('frappe', 'erpnext'): raise ImportError('blocked: ' + name)\n"
 		"sys.meta_path.insert(0, Block())\n"
-		"import relance_app.cli, relance_app.engine.plan, relance_app.engine.policy, relance_app.engine.render\n"
+		"import relance_app.engine.cli, relance_app.engine.plan, relance_app.engine.policy, relance_app.engine.render\n"
 		"import relance_app.engine.law, relance_app.engine.rates\n"
 		"print('ok')\n"
 	)
