@@ -491,14 +491,27 @@ def test_b2c_stale_half_year_warns_with_the_legal_rate() -> None:
 
 
 def test_date_before_the_table_raises() -> None:
-	# ECB rows start on 2016-03-16: no rate in force on 1 January 2016
-	with pytest.raises(RateTableError, match="no ecb_main_refinancing rate in force on 2016-01-01"):
-		late_payment_penalty(D("1000"), d("2016-01-10"), d("2016-02-01"))
-	# legal rates start on 2019-01-01: none for 2018-H2
-	with pytest.raises(RateTableError, match="no legal_rate_other rate in force on 2018-07-01"):
+	# ECB rows start on 2014-09-10: no rate in force on 1 July 2014
+	with pytest.raises(RateTableError, match="no ecb_main_refinancing rate in force on 2014-07-01"):
+		late_payment_penalty(D("1000"), d("2014-08-10"), d("2014-09-01"))
+	# legal rates start on 2015-01-01: none for 2014-H2
+	with pytest.raises(RateTableError, match="no legal_rate_other rate in force on 2014-07-01"):
 		late_payment_penalty(
-			D("1000"), d("2018-12-01"), d("2019-01-10"), debtor="B2C", notice_date=d("2018-12-10")
+			D("1000"), d("2014-12-01"), d("2015-01-10"), debtor="B2C", notice_date=d("2014-12-10")
 		)
+
+
+def test_oldest_rows_cover_invoices_due_since_2015() -> None:
+	# 2015-H1: ECB 0.05 (from 2014-09-10) on 1 January 2015 → 10.05. 1 Feb .. 2 Mar 2015 = 28 + 2 = 30 days;
+	# 1000 × 10.05 × 30 / 36500 = 301500/36500 = 8.2602…
+	result = late_payment_penalty(D("1000"), d("2015-01-31"), d("2015-03-02"))
+	assert segments_of(result) == [seg("2015-02-01", "2015-03-02", 30, "10.05", "1000")]
+	assert result.interest == D("8.26")
+	# 2016-H1 still takes 0.05: the ECB cut to 0.00 on 2016-03-16 only counts from 1 July 2016 (10.00).
+	# (1000 × 10.05 × 30 + 1000 × 10.00 × 10) / 36500 = (301500 + 100000)/36500 = 11.0000…
+	result = late_payment_penalty(D("1000"), d("2016-05-31"), d("2016-07-10"))
+	assert [s.rate for s in result.segments] == [D("10.05"), D("10.00")]
+	assert result.interest == D("11.00")
 
 
 def test_a_given_rate_table_is_used_instead_of_the_shipped_one() -> None:

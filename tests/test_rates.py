@@ -41,7 +41,9 @@ def csv_text(*lines: str) -> str:
 def test_default_table_holds_every_published_row() -> None:
 	table = load_default_rates()
 	counts = {kind: sum(1 for row in table.rows if row.kind == kind) for kind in KINDS}
-	assert counts == {ECB_MAIN_REFINANCING: 19, LEGAL_RATE_CONSUMER_CREDITOR: 15, LEGAL_RATE_OTHER: 15}
+	# ECB: 2014-09-10 (0.05), 2016-03-16 (0.00), then 18 changes from 2022-07-27 to 2025-06-11.
+	# Legal rates: one row per half-year of each category, 2015-H1 to 2026-H1 = 12 × 2 - 1 = 23.
+	assert counts == {ECB_MAIN_REFINANCING: 20, LEGAL_RATE_CONSUMER_CREDITOR: 23, LEGAL_RATE_OTHER: 23}
 	assert all(isinstance(row.rate_percent, Decimal) for row in table.rows)
 
 
@@ -68,6 +70,15 @@ IN_FORCE_CASES = [
 	(ECB_MAIN_REFINANCING, date(2024, 12, 18), "3.15", date(2024, 12, 18)),
 	(ECB_MAIN_REFINANCING, date(2024, 12, 17), "3.40", date(2024, 10, 23)),
 	(ECB_MAIN_REFINANCING, date(2016, 3, 16), "0.00", date(2016, 3, 16)),
+	# the oldest row: 0.05 from 2014-09-10 governs 2015-H1, 2015-H2 and 2016-H1, then 0.00 from 2016-03-16
+	(ECB_MAIN_REFINANCING, date(2015, 1, 1), "0.05", date(2014, 9, 10)),
+	(ECB_MAIN_REFINANCING, date(2016, 1, 1), "0.05", date(2014, 9, 10)),
+	(ECB_MAIN_REFINANCING, date(2016, 3, 15), "0.05", date(2014, 9, 10)),
+	(ECB_MAIN_REFINANCING, date(2016, 7, 1), "0.00", date(2016, 3, 16)),
+	(LEGAL_RATE_OTHER, date(2015, 1, 1), "0.93", date(2015, 1, 1)),
+	(LEGAL_RATE_OTHER, date(2015, 7, 1), "0.99", date(2015, 7, 1)),
+	(LEGAL_RATE_OTHER, date(2018, 12, 31), "0.88", date(2018, 7, 1)),
+	(LEGAL_RATE_CONSUMER_CREDITOR, date(2016, 1, 1), "4.54", date(2016, 1, 1)),
 	(LEGAL_RATE_OTHER, date(2025, 1, 1), "3.71", date(2025, 1, 1)),
 	(LEGAL_RATE_OTHER, date(2025, 6, 30), "3.71", date(2025, 1, 1)),
 	(LEGAL_RATE_OTHER, date(2025, 7, 1), "2.76", date(2025, 7, 1)),
@@ -99,9 +110,10 @@ def test_published_zero_rate_is_returned_as_zero() -> None:
 @pytest.mark.parametrize(
 	("kind", "on", "first"),
 	[
-		(ECB_MAIN_REFINANCING, date(2016, 3, 15), "2016-03-16"),
-		(LEGAL_RATE_OTHER, date(2018, 12, 31), "2019-01-01"),
-		(LEGAL_RATE_CONSUMER_CREDITOR, date(2000, 1, 1), "2019-01-01"),
+		# the table starts with the ECB rate of 2014-09-10 and the legal rates of 2015-H1
+		(ECB_MAIN_REFINANCING, date(2014, 9, 9), "2014-09-10"),
+		(LEGAL_RATE_OTHER, date(2014, 12, 31), "2015-01-01"),
+		(LEGAL_RATE_CONSUMER_CREDITOR, date(2000, 1, 1), "2015-01-01"),
 	],
 )
 def test_date_before_the_first_row_raises(kind: str, on: date, first: str) -> None:
@@ -122,7 +134,7 @@ def test_lookup_of_unknown_kind_raises() -> None:
 
 def test_rate_table_error_is_an_engine_error_with_a_template() -> None:
 	with pytest.raises(EngineError) as caught:
-		load_default_rates().rate_in_force(LEGAL_RATE_OTHER, date(2018, 12, 31))
+		load_default_rates().rate_in_force(LEGAL_RATE_OTHER, date(2014, 12, 31))
 	assert isinstance(caught.value, RateTableError)
 	assert caught.value.template.startswith("The rate table has no {kind} rate in force on {on}")
 	assert caught.value.params["kind"] == LEGAL_RATE_OTHER
