@@ -59,8 +59,8 @@ def run_benchmark(args) -> int:
 	import frappe
 	from frappe.utils import add_days, getdate, nowdate
 
-	from relance_app.escalation import run
-	from relance_app.selection import select_open_instalments
+	from relance_app.dunning.run import run
+	from relance_app.dunning.selection import select_open_instalments
 	from relance_app.tests.factories import make_company, make_email_account, make_policy
 
 	n = args.invoices
@@ -190,7 +190,7 @@ def time_fan_out(workers: int, customers: list[str], n: int, today) -> None:
 
 	import frappe
 
-	from relance_app.escalation import run
+	from relance_app.dunning.run import run
 
 	reset_run(customers)
 	bench = os.path.abspath(os.path.join(frappe.local.sites_path, ".."))

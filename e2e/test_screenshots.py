@@ -39,7 +39,7 @@ PORTFOLIO = [
 ]
 PROMISE_NOTE = "Virement annoncé par le gérant pour la semaine prochaine."
 HOTEL_NOTE = "Paiement par chèque cette semaine."
-REPORTS = ["Balance âgée relances", "Relances à faire", "Efficacité des relances"]
+REPORTS = ["Dunning Aged Receivables", "Dunning Worklist", "Dunning Effectiveness"]
 
 
 def _open_invoice(admin_api, customer: str) -> dict | None:
@@ -110,13 +110,13 @@ def portfolio(e2e_site, admin_api, accounts_user, playwright_session) -> dict[st
 	garage = invoices["Garage Dupont SARL"]
 	if not _logged(accountant, garage["name"], PROMISE_NOTE):
 		accountant.call(
-			"relance_app.api.log_call",
+			"relance_app.api.contacts.log_call",
 			invoice=garage["name"],
 			outcome="Reached",
 			notes="Le gérant confirme avoir reçu la facture ; règlement par virement.",
 		)
 		accountant.call(
-			"relance_app.api.record_promise",
+			"relance_app.api.contacts.record_promise",
 			invoice=garage["name"],
 			promised_date=(today + timedelta(days=10)).isoformat(),
 			promised_amount=860,
@@ -126,7 +126,7 @@ def portfolio(e2e_site, admin_api, accounts_user, playwright_session) -> dict[st
 	if not _logged(accountant, hotel["name"], HOTEL_NOTE):
 		end_of_week = today + timedelta(days=6 - today.weekday())
 		accountant.call(
-			"relance_app.api.record_promise",
+			"relance_app.api.contacts.record_promise",
 			invoice=hotel["name"],
 			promised_date=min(today + timedelta(days=2), end_of_week).isoformat(),
 			notes=HOTEL_NOTE,

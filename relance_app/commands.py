@@ -21,7 +21,7 @@ def run(context, day=None, dry_run=None, company=None, inline=False):
 	"""Run the escalation now (what the scheduler does every day)."""
 	import frappe
 
-	from relance_app.escalation import run as run_escalation
+	from relance_app.dunning.run import run as run_escalation
 
 	site = get_site(context)
 	frappe.init(site=site)
@@ -45,7 +45,7 @@ def preview(context, days=7, day=None, company=None):
 	"""Print what the escalation would do today and in the coming days, without acting."""
 	import frappe
 
-	from relance_app.escalation import preview as preview_rows
+	from relance_app.dunning.preview import preview as preview_rows
 
 	site = get_site(context)
 	frappe.init(site=site)

@@ -9,8 +9,8 @@ app_license = "mit"
 required_apps = ["frappe/erpnext"]
 
 # Installation
-after_install = "relance_app.install.after_install"
-before_uninstall = "relance_app.install.before_uninstall"
+after_install = "relance_app.setup.install.after_install"
+before_uninstall = "relance_app.setup.install.before_uninstall"
 
 # Assets: the Relance buttons, indicator and summaries on ERPNext's forms and list
 doctype_js = {
@@ -37,7 +37,7 @@ doc_events = {
 # Scheduler
 scheduler_events = {
 	# the daily escalation: long queue, it may fan out into background jobs
-	"daily_long": ["relance_app.escalation.run_daily"],
+	"daily_long": ["relance_app.dunning.run.run_daily"],
 }
 
 # App keys
@@ -45,7 +45,7 @@ scheduler_events = {
 # and print formats (and let Email Template accept our templates when saved); the mise en demeure print
 # format gets its figures from relance_formal_notice_context.
 jinja = {
-	"methods": ["relance_app.formal_notice.relance_formal_notice_context"],
+	"methods": ["relance_app.formal_notice.letter.relance_formal_notice_context"],
 	"filters": [
 		"relance_app.engine.render.money",
 		"relance_app.engine.render.date_fr",
@@ -55,8 +55,8 @@ jinja = {
 
 # contact-log entries in the invoice's and the customer's timeline
 additional_timeline_content = {
-	"Sales Invoice": ["relance_app.timeline.get_timeline"],
-	"Customer": ["relance_app.timeline.get_timeline"],
+	"Sales Invoice": ["relance_app.desk.timeline.get_timeline"],
+	"Customer": ["relance_app.desk.timeline.get_timeline"],
 }
 
 # a fresh site gets ERPNext's setup wizard completed before relance_app's tests run

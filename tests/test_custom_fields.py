@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from relance_app.custom_fields import get_custom_fields
+from relance_app.setup.custom_fields import get_custom_fields
 
 
 def test_every_custom_field_is_prefixed_dunning():

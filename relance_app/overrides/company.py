@@ -1,4 +1,4 @@
-from relance_app.install import create_default_policy
+from relance_app.setup.install import create_default_policy
 
 
 def after_insert(doc, method=None):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from relance_app.formal_notice import FrenchLawDunning, apply_french_law, is_formal_notice, round_totals
+from relance_app.formal_notice.dunning import (
+	FrenchLawDunning,
+	apply_french_law,
+	is_formal_notice,
+	round_totals,
+)
 
 
 def validate(doc, method=None):

@@ -1,6 +1,6 @@
 """Doc events on ERPNext documents that settle Sales Invoices."""
 
-from relance_app.closing import close_cancelled_invoice, close_settled_invoices
+from relance_app.dunning.closing import close_cancelled_invoice, close_settled_invoices
 
 
 def payment_entry_on_submit(doc, method=None):

@@ -7,10 +7,10 @@ from decimal import Decimal
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from relance_app.custom_fields import get_custom_fields
+from relance_app.dunning.selection import select_open_instalments
 from relance_app.engine.default_templates import DEFAULT_TEMPLATES
 from relance_app.engine.rates import load_default_rates
-from relance_app.selection import select_open_instalments
+from relance_app.setup.custom_fields import get_custom_fields
 from relance_app.tests.factories import make_company, make_customer, make_overdue_invoice
 
 
@@ -42,7 +42,7 @@ class TestApp(FrappeTestCase):
 
 	def test_every_hook_resolves_to_a_real_function(self):
 		paths = hook_paths()
-		self.assertIn("relance_app.install.after_install", paths)
+		self.assertIn("relance_app.setup.install.after_install", paths)
 		for path in paths:
 			self.assertTrue(callable(frappe.get_attr(path)), path)
 

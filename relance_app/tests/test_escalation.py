@@ -10,7 +10,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate
 
-from relance_app.escalation import run, run_batch
+from relance_app.dunning.run import run, run_batch
 from relance_app.tests.factories import (
 	make_company,
 	make_dunning_customer,

@@ -15,22 +15,18 @@ from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_ent
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
+from relance_app.common.rate_store import get_rate_table
+from relance_app.dunning.selection import select_open_instalments
+from relance_app.engine.dates import add_working_days
 from relance_app.engine.law import late_payment_penalty
 from relance_app.engine.plan import Instalment
 from relance_app.engine.policy import Level
 from relance_app.engine.render import date_fr, date_long, money
-from relance_app.formal_notice import (
-	RECEIPT_DELAY_WORKING_DAYS,
-	add_working_days,
-	create_formal_notice,
-	formal_notice_context,
-	make_penalty_invoice,
-	penalties_for_instalment,
-	penalties_for_instalments,
-)
+from relance_app.formal_notice.dunning import create_formal_notice
+from relance_app.formal_notice.letter import RECEIPT_DELAY_WORKING_DAYS, formal_notice_context
+from relance_app.formal_notice.penalty_invoice import make_penalty_invoice
 from relance_app.overrides.dunning import validate as dunning_validate_hook
-from relance_app.rates import get_rate_table
-from relance_app.selection import select_open_instalments
+from relance_app.penalties.compute import penalties_for_instalment, penalties_for_instalments
 from relance_app.tests.factories import (
 	ROLE_USERS,
 	make_company,

@@ -12,9 +12,9 @@ from frappe.desk.query_report import run as run_report
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, date_diff, getdate
 
-from relance_app.relance_app.report.balance_âgée_relances import balance_âgée_relances as aged
-from relance_app.relance_app.report.efficacité_des_relances import efficacité_des_relances as efficacy
-from relance_app.relance_app.report.relances_à_faire import relances_à_faire as to_do
+from relance_app.relance_app.report.dunning_aged_receivables import dunning_aged_receivables as aged
+from relance_app.relance_app.report.dunning_effectiveness import dunning_effectiveness as efficacy
+from relance_app.relance_app.report.dunning_worklist import dunning_worklist as to_do
 from relance_app.tests.factories import (
 	ensure_fiscal_year,
 	make_company,
@@ -170,7 +170,7 @@ class TestRelancesAFaire(FrappeTestCase):
 
 	def test_report_runs_through_the_desk_with_its_summary(self):
 		result = run_report(
-			"Relances à faire",
+			"Dunning Worklist",
 			filters={"company": self.company, "customer": self.late, "from_date": str(self.TODAY), "days": 7},
 		)
 		self.assertEqual([row["level"] for row in result["result"]], [2, 3])
@@ -343,7 +343,7 @@ class TestEfficaciteDesRelances(FrappeTestCase):
 			efficacy.get_dso(self.filters()),
 			{"receivables": 4600.0, "credit_sales": 9000.0, "days": 30, "dso": 15.3},
 		)
-		result = run_report("Efficacité des relances", filters=self.filters())
+		result = run_report("Dunning Effectiveness", filters=self.filters())
 		self.assertEqual(result["report_summary"][0]["value"], 15.3)
 		self.assertEqual(len(result["result"]), 3)
 
@@ -440,7 +440,7 @@ class TestBalanceAgeeRelances(FrappeTestCase):
 		)
 
 	def test_totals_row_sums_the_buckets(self):
-		result = run_report("Balance âgée relances", filters=self.filters())
+		result = run_report("Dunning Aged Receivables", filters=self.filters())
 		# The desk appends the totals row as a list, in column order.
 		total = dict(zip([col["fieldname"] for col in result["columns"]], result["result"][-1], strict=True))
 		self.assertEqual(

@@ -1,4 +1,4 @@
-from relance_app.install import make_custom_fields
+from relance_app.setup.install import make_custom_fields
 
 
 def execute():

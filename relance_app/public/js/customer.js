@@ -3,7 +3,7 @@ frappe.ui.form.on("Customer", {
 	refresh(frm) {
 		if (frm.is_new() || !frappe.model.can_read("Dunning Contact Log")) return;
 		frappe
-			.call({ method: "relance_app.api.get_customer_summary", args: { customer: frm.doc.name } })
+			.call({ method: "relance_app.api.customer.get_customer_summary", args: { customer: frm.doc.name } })
 			.then(({ message: s }) => {
 				if (!s) return;
 				const money = (v) => format_currency(v, s.currency);

@@ -78,7 +78,7 @@ relance.log_call = function (frm) {
 			primary_action_label: __("Save"),
 			primary_action(values) {
 				dialog.hide();
-				relance.call("log_call", { invoice: frm.doc.name, ...values }, frm, __("Call logged"));
+				relance.call("contacts.log_call", { invoice: frm.doc.name, ...values }, frm, __("Call logged"));
 			},
 		});
 		dialog.show();
@@ -93,7 +93,7 @@ relance.record_promise = function (frm) {
 			{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
 		],
 		(values) =>
-			relance.call("record_promise", { invoice: frm.doc.name, ...values }, frm, __("Promise recorded")),
+			relance.call("contacts.record_promise", { invoice: frm.doc.name, ...values }, frm, __("Promise recorded")),
 		__("Record a promise to pay"),
 		__("Save")
 	);
@@ -104,7 +104,7 @@ relance.toggle_dispute = function (frm, disputed) {
 		[{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: disputed ? 1 : 0 }],
 		(values) =>
 			relance.call(
-				"set_dispute",
+				"contacts.set_dispute",
 				{ invoice: frm.doc.name, disputed: disputed ? 1 : 0, reason: values.reason },
 				frm,
 				disputed ? __("Marked disputed: reminders paused") : __("Dispute resolved: reminders resume")
@@ -120,7 +120,7 @@ relance.pause = function (frm) {
 			{ fieldname: "until", fieldtype: "Date", label: __("Pause until (empty: resume)") },
 			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
 		],
-		(values) => relance.call("pause_until", { invoice: frm.doc.name, ...values }, frm, __("Saved")),
+		(values) => relance.call("contacts.pause_until", { invoice: frm.doc.name, ...values }, frm, __("Saved")),
 		__("Pause reminders"),
 		__("Save")
 	);
@@ -128,7 +128,7 @@ relance.pause = function (frm) {
 
 relance.preview = function (frm) {
 	frappe
-		.call({ method: "relance_app.api.preview_next_step", args: { invoice: frm.doc.name } })
+		.call({ method: "relance_app.api.invoice.preview_next_step", args: { invoice: frm.doc.name } })
 		.then(({ message: step }) => {
 			const head = `<p><b>${frappe.utils.escape_html(step.label + " " + step.level_title)}</b> · ${__(
 				step.channel
@@ -156,7 +156,7 @@ relance.preview = function (frm) {
 
 relance.send_now = function (frm) {
 	frappe.confirm(__("Send the next dunning step for {0} now?", [frm.doc.name]), () =>
-		relance.call("send_next_step", { invoice: frm.doc.name }, frm, __("Step sent and logged"))
+		relance.call("invoice.send_next_step", { invoice: frm.doc.name }, frm, __("Step sent and logged"))
 	);
 };
 
@@ -186,7 +186,7 @@ frappe.ui.form.on("Sales Invoice", {
 
 relance.formal_notice = function (frm) {
 	frappe
-		.call({ method: "relance_app.api.preview_formal_notice", args: { invoice: frm.doc.name } })
+		.call({ method: "relance_app.api.formal_notice.preview_formal_notice", args: { invoice: frm.doc.name } })
 		.then(({ message: preview }) => {
 			const dialog = new frappe.ui.Dialog({
 				title: __("Mise en demeure"),
@@ -199,7 +199,7 @@ relance.formal_notice = function (frm) {
 				primary_action() {
 					dialog.hide();
 					relance
-						.call("send_formal_notice", { invoice: frm.doc.name }, frm, __("Formal notice issued"))
+						.call("formal_notice.send_formal_notice", { invoice: frm.doc.name }, frm, __("Formal notice issued"))
 						.then((r) => r && r.dunning && frappe.set_route("Form", "Dunning", r.dunning));
 				},
 			});

@@ -1,7 +1,7 @@
 frappe.provide("frappe.dashboards.chart_sources");
 
 frappe.dashboards.chart_sources["Relance Overdue by Age"] = {
-	method: "relance_app.dashboard.get_overdue_by_age_chart",
+	method: "relance_app.desk.dashboard.get_overdue_by_age_chart",
 	filters: [
 		{
 			fieldname: "company",

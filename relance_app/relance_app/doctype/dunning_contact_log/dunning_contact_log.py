@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
-from relance_app.exceptions import DuplicateStepError, EvidenceLockedError
+from relance_app.common.validation import DuplicateStepError, EvidenceLockedError
 
 # Once an entry reaches one of these statuses it is evidence: corrections are new entries.
 LOCKED_STATUSES = ("Sent", "Done", "Cancelled")

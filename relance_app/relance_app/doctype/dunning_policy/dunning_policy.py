@@ -6,14 +6,18 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
+from relance_app.common.policy_store import engine_policy
+from relance_app.common.rate_store import get_rate_table
+from relance_app.common.validation import (
+	DunningConfigurationError,
+	TemplateRenderError,
+	engine_message,
+	throw_engine_error,
+)
 from relance_app.engine.errors import EngineError
 from relance_app.engine.law import CONTRACTUAL_FLOOR_MULTIPLIER
 from relance_app.engine.rates import LEGAL_RATE_OTHER
 from relance_app.engine.render import RenderError, check_template
-from relance_app.exceptions import DunningConfigurationError, TemplateRenderError
-from relance_app.policies import engine_policy
-from relance_app.rates import get_rate_table
-from relance_app.utils import engine_message, throw_engine_error
 
 
 class DunningPolicy(Document):

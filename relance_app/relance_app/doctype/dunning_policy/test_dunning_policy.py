@@ -4,11 +4,11 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from relance_app.context import build_context
-from relance_app.exceptions import DunningConfigurationError, TemplateRenderError
-from relance_app.messages import render_level_message
-from relance_app.policies import engine_policy, resolve_policy_for_invoice
-from relance_app.selection import select_open_instalments
+from relance_app.common.policy_store import engine_policy, resolve_policy_for_invoice
+from relance_app.common.validation import DunningConfigurationError, TemplateRenderError
+from relance_app.dunning.context import build_context
+from relance_app.dunning.messages import render_level_message
+from relance_app.dunning.selection import select_open_instalments
 from relance_app.tests.factories import (
 	ROLE_USERS,
 	make_company,

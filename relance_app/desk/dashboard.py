@@ -1,0 +1,74 @@
+"""Numbers and charts of the "Relances" workspace."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Sum
+from frappe.utils import flt, getdate, nowdate
+from frappe.utils.dashboard import cache_source
+
+from relance_app.dunning.preview import preview
+from relance_app.engine.errors import N_
+
+AGE_BUCKETS = (
+	("not_due", N_("Not yet due")),
+	("1_30", N_("1-30 days")),
+	("31_90", N_("31-90 days")),
+	("over_90", N_("Over 90 days")),
+)
+
+
+def overdue_by_age(company: str | None = None, as_of=None) -> dict[str, float]:
+	"""Outstanding of submitted Sales Invoices per age bucket (days past due on `as_of`), one query."""
+	frappe.has_permission("Sales Invoice", "read", throw=True)
+	as_of = getdate(as_of or nowdate())
+	si = DocType("Sales Invoice")
+	days = frappe.qb.terms.Function("DATEDIFF", as_of, si.due_date)
+	case = (
+		frappe.qb.terms.Case()
+		.when(days <= 0, "not_due")
+		.when(days <= 30, "1_30")
+		.when(days <= 90, "31_90")
+		.else_("over_90")
+	)
+	query = (
+		frappe.qb.from_(si)
+		.select(case.as_("bucket"), Sum(si.outstanding_amount).as_("amount"))
+		.where(si.docstatus == 1)
+		.where(si.outstanding_amount > 0)
+		.groupby(case)
+	)
+	if company:
+		query = query.where(si.company == company)
+	totals = {key: 0.0 for key, _label in AGE_BUCKETS}
+	for row in query.run(as_dict=True):
+		totals[row.bucket] = flt(row.amount, 2)
+	return totals
+
+
+@frappe.whitelist()
+@cache_source
+def get_overdue_by_age_chart(
+	chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, timespan=None,
+	time_interval=None, heatmap_year=None,
+):  # fmt: skip
+	"""Dashboard Chart Source "Relance Overdue by Age"."""
+	filters = frappe.parse_json(filters) or {}
+	totals = overdue_by_age(filters.get("company"))
+	return {
+		"labels": [_(label) for _key, label in AGE_BUCKETS],
+		"datasets": [{"name": _("Outstanding"), "values": [totals[key] for key, _label in AGE_BUCKETS]}],
+	}
+
+
+@frappe.whitelist()
+def actions_planned_today(filters: str | None = None) -> dict:
+	"""Number Card "Relance Actions Planned Today": what today's run does (or did) by the engine's plan."""
+	frappe.has_permission("Dunning Contact Log", "read", throw=True)
+	company = (json.loads(filters) if isinstance(filters, str) and filters else filters or {}).get("company")
+	today = getdate(nowdate())
+	return {"value": sum(1 for row in preview(today, 1, company=company)), "fieldtype": "Int"}

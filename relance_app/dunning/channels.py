@@ -1,0 +1,270 @@
+"""The effects of a dunning step, each through Frappe's or ERPNext's own machinery.
+
+Every function takes one planned action for one customer and returns an `Effect` saying what happened;
+none of them commits: the escalation commits the effect together with its contact-log rows, so an Email
+Queue row or a ToDo exists if and only if the step is recorded as sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.core.doctype.sms_settings.sms_settings import (
+	create_sms_log,
+	get_headers,
+	send_request,
+	validate_receiver_nos,
+)
+from frappe.email.doctype.email_queue.email_queue import QueueBuilder
+from frappe.email.email_body import get_footer
+from frappe.utils import get_url_to_form
+from frappe.utils.pdf import get_pdf
+
+from relance_app.common.constants import ENTRY_TYPES
+from relance_app.common.parties import Recipient, postal_address
+from relance_app.dunning.messages import Message
+from relance_app.engine.plan import Action
+from relance_app.engine.policy import Channel
+from relance_app.engine.text import plain_text
+
+# None: the invoice's default print format, as ERPNext would print it.
+INVOICE_PRINT_FORMAT = None
+
+
+class StepNotDeliverable(Exception):
+	"""The step cannot go through its channel for this customer (no gateway, no number...): not retried."""
+
+
+@dataclass
+class Effect:
+	status: str = "Sent"
+	entry_type: str = "Reminder Email"
+	communication: str | None = None
+	todo: str | None = None
+	dunning: str | None = None
+	attachment: str | None = None
+	notes: list[str] = field(default_factory=list)
+
+
+class ReminderQueueBuilder(QueueBuilder):
+	"""Frappe's Email Queue builder with a body that is already styled.
+
+	The reminder templates carry their styles inline, so the premailer pass that Frappe runs over its own
+	email CSS for every message (about 50 ms each, most of a large run's time) has nothing to do. The email
+	account's footer is kept.
+	"""
+
+	def email_html_content(self):
+		return frappe.render_template(
+			"relance_app/templates/emails/reminder.html",
+			{
+				"content": self._message,
+				"subject": self.subject,
+				"lang": frappe.local.lang or "fr",
+				"footer": self._footer(),
+			},
+		)
+
+	def _footer(self) -> str:
+		# The footer only depends on the email account: render it once per run, not once per reminder.
+		account = self.get_outgoing_email_account()
+		cache = frappe.local.cache.setdefault("relance_email_footer", {})
+		if account.name not in cache:
+			cache[account.name] = get_footer(account)
+		return cache[account.name]
+
+
+def send_email(action: Action, message: Message, recipient: Recipient, *, sender: str | None) -> Effect:
+	"""Queue the reminder in Frappe's Email Queue, as a Communication on every invoice's and the customer's
+	timeline.
+
+	Invoice PDFs are attached as print-format attachments: the queue renders them when it sends, so the
+	sweep itself never spends time in wkhtmltopdf. The Communication is written directly (no controller
+	hooks): a run of thousands of reminders must not fire thousands of realtime notifications.
+	"""
+	invoices = list(action.invoices)
+	communication = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Sent",
+			"communication_type": "Communication",
+			"subject": message.subject,
+			"content": message.body,
+			"sender": sender,
+			"recipients": recipient.email,
+			"reference_doctype": "Sales Invoice",
+			"reference_name": invoices[0],
+			"timeline_links": [{"link_doctype": "Customer", "link_name": action.customer}],
+			"has_attachment": 1 if action.level.attach_invoice else 0,
+		}
+	)
+	for invoice in invoices[1:]:
+		communication.append("timeline_links", {"link_doctype": "Sales Invoice", "link_name": invoice})
+	communication.set_new_name()
+	communication.set_parent_in_children()
+	communication.set_user_and_timestamp()
+	communication.db_insert()
+	for link in communication.timeline_links:
+		link.db_insert()
+	attachments = []
+	if action.level.attach_invoice:
+		attachments = [
+			{
+				"print_format_attachment": 1,
+				"doctype": "Sales Invoice",
+				"name": invoice,
+				"print_format": INVOICE_PRINT_FORMAT,
+				"lang": frappe.local.lang,
+			}
+			for invoice in invoices
+		]
+	ReminderQueueBuilder(
+		recipients=[recipient.email],
+		sender=sender,
+		subject=message.subject,
+		message=message.body,
+		text_content=plain_text(message.body),
+		reference_doctype="Sales Invoice",
+		reference_name=invoices[0],
+		communication=communication.name,
+		attachments=attachments,
+	).process()
+	return Effect(entry_type=ENTRY_TYPES[Channel.EMAIL], communication=communication.name)
+
+
+def send_sms(action: Action, message: Message, recipient: Recipient) -> Effect:
+	"""Send through the SMS gateway configured in SMS Settings, and keep ERPNext's SMS Log."""
+	if not recipient.mobile:
+		raise StepNotDeliverable(_("No mobile number for this customer: SMS not sent."))
+	settings = frappe.get_single("SMS Settings")
+	if not settings.sms_gateway_url:
+		raise StepNotDeliverable(_("No SMS gateway configured in SMS Settings: SMS not sent."))
+	numbers = validate_receiver_nos([recipient.mobile])
+	args = {settings.message_parameter: message.body}
+	for param in settings.get("parameters"):
+		if not param.header:
+			args[param.parameter] = param.value
+	args[settings.receiver_parameter] = numbers[0]
+	headers = get_headers(settings)
+	status = send_request(
+		settings.sms_gateway_url,
+		args,
+		headers,
+		settings.use_post,
+		headers.get("Content-Type") == "application/json",
+	)
+	if not 200 <= status < 300:
+		# A gateway error may be temporary: raise so the step is marked Failed and retried by the next run.
+		raise RuntimeError(_("The SMS gateway answered with status {0}.").format(status))
+	try:
+		create_sms_log({"message": message.body.encode("utf-8"), "receiver_list": numbers}, numbers)
+	except Exception:
+		# The SMS is gone: a failing SMS Log must not turn the step into a "Failed" one that is sent again.
+		frappe.log_error(title=_("Could not write the SMS Log for {0}").format(action.customer))
+	return Effect(entry_type=ENTRY_TYPES[Channel.SMS], notes=[_("SMS sent to {0}.").format(numbers[0])])
+
+
+def create_task(action: Action, *, description: str, today: date, assignee: str | None = None) -> str:
+	"""A ToDo due today on the first invoice, for the level's assignee or the customer's account manager."""
+	owner = (
+		assignee
+		or action.level.assignee
+		or frappe.db.get_value("Customer", action.customer, "account_manager")
+	)
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"status": "Open",
+			"priority": "High" if action.level.formal_notice else "Medium",
+			"date": today,
+			"allocated_to": owner,
+			"description": description,
+			"reference_type": "Sales Invoice",
+			"reference_name": action.invoices[0],
+			"assigned_by": "Administrator",
+		}
+	)
+	todo.insert(ignore_permissions=True)
+	return todo.name
+
+
+def call_task(action: Action, context: dict, recipient: Recipient, today: date) -> Effect:
+	"""A call task with its script: who to call, on which number, about which invoices, what to say."""
+	lines = [
+		"<p><strong>{}</strong></p>".format(
+			_("Call {0} about overdue invoices").format(frappe.bold(context["customer"]["customer_name"]))
+		),
+		"<p>{}: {}</p>".format(
+			_("Phone"), frappe.utils.escape_html(recipient.mobile or _("no number on file"))
+		),
+		"<ul>",
+	]
+	for invoice in context["invoices"]:
+		lines.append(
+			"<li><a href='{url}'>{name}</a>: {amount}, {due} {date} ({days})</li>".format(
+				url=get_url_to_form("Sales Invoice", invoice["name"]),
+				name=invoice["name"],
+				amount=frappe.format_value(
+					invoice["outstanding"],
+					{"fieldtype": "Currency", "options": "currency"},
+					currency=invoice["currency"],
+				),
+				due=_("due on"),
+				date=frappe.format_value(invoice["due_date"], {"fieldtype": "Date"}),
+				days=_("{0} days late").format(invoice["days_overdue"]),
+			)
+		)
+	lines += [
+		"</ul>",
+		"<p>{}</p>".format(
+			_(
+				"Script: check that the invoice was received and approved; ask for a payment date; log the outcome "
+				"with Relance > Log a call (a promise or a dispute pauses the reminders)."
+			)
+		),
+	]
+	if action.broken_promises:
+		lines.append("<p><strong>{}</strong></p>".format(_("The customer did not keep a promise to pay.")))
+	todo = create_task(action, description="\n".join(lines), today=today)
+	return Effect(entry_type=ENTRY_TYPES[Channel.CALL], todo=todo)
+
+
+def letter(
+	action: Action, context: dict, recipient: Recipient, today: date, message: Message | None
+) -> Effect:
+	"""A letter PDF (the level's template laid out on A4) and a task to post it."""
+	html = frappe.render_template(
+		"relance_app/templates/letters/letter.html",
+		{
+			"ctx": context,
+			"body": message.body if message else "",
+			"recipient_address": postal_address(action.customer),
+		},
+	)
+	pdf = get_pdf(html)
+	registered = action.channel is Channel.REGISTERED_LETTER
+	file_name = "{}-{}-{}.pdf".format(_("Relance"), action.customer, today.isoformat()).replace("/", "-")
+	description = (
+		_(
+			"Post the registered letter (with acknowledgement of receipt) to {0} and record the tracking number."
+		)
+		if registered
+		else _("Post the reminder letter to {0}.")
+	).format(frappe.bold(context["customer"]["customer_name"]))
+	todo = create_task(action, description=description, today=today)
+	return Effect(
+		entry_type=ENTRY_TYPES[Channel.REGISTERED_LETTER if registered else Channel.LETTER],
+		todo=todo,
+		attachment=_save_pdf(file_name, pdf),
+	)
+
+
+def _save_pdf(file_name: str, content: bytes) -> str:
+	file = frappe.get_doc(
+		{"doctype": "File", "file_name": file_name, "is_private": 1, "content": content}
+	).insert(ignore_permissions=True)
+	return file.file_url

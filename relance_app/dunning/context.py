@@ -1,0 +1,98 @@
+"""The rendering context of a reminder, built from ERPNext data (see engine/render.py for its contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+import frappe
+from frappe.utils import getdate
+
+from relance_app.common.invoices import to_money
+from relance_app.common.parties import company_details, customer_details, payment_links
+from relance_app.engine.plan import Instalment
+from relance_app.engine.policy import Level
+from relance_app.penalties.compute import penalties_for
+
+
+def build_context(
+	*,
+	customer: str,
+	company: str,
+	instalments: Sequence[Instalment],
+	level: Level,
+	today: date,
+	invoice_rows: dict[str, dict] | None = None,
+	broken_promise: bool = False,
+	sender: str | None = None,
+	policy: str | None = None,
+) -> dict:
+	"""Everything a template may use for one message to `customer` about `instalments` at `level`."""
+	invoice_rows = invoice_rows or _invoice_rows(inst.invoice for inst in instalments)
+	links = payment_links(inst.invoice for inst in instalments)
+	company_info = company_details(company)
+	customer_info = customer_details(customer)
+	currency = instalments[0].currency if instalments else "EUR"
+	invoices = []
+	for inst in instalments:
+		row = invoice_rows.get(inst.invoice, {})
+		invoices.append(
+			{
+				"name": inst.invoice,
+				"posting_date": getdate(row.get("posting_date")) if row.get("posting_date") else None,
+				"due_date": inst.due_date,
+				"grand_total": to_money(row.get("grand_total")),
+				"outstanding": inst.outstanding,
+				"currency": inst.currency,
+				"days_overdue": max(0, (today - inst.due_date).days),
+				"instalment": inst.instalment,
+				"payment_link": links.get(inst.invoice, ""),
+			}
+		)
+	total = sum((inst.outstanding for inst in instalments), Decimal(0))
+	penalties = None
+	if level.include_penalties:
+		penalties = penalties_for(instalments, today=today, debtor=customer_info["debtor"], policy=policy)
+	distinct_links = {link for link in links.values() if link}
+	return {
+		"customer": customer_info,
+		"company": company_info,
+		"invoices": invoices,
+		"invoice_names": ", ".join(dict.fromkeys(inst.invoice for inst in instalments)),
+		"total": total,
+		"currency": currency,
+		"level": {
+			"title": level.title,
+			"label": level.label,
+			"offset_days": level.offset_days,
+			"formal_notice": level.formal_notice,
+			"payment_deadline_days": level.payment_deadline_days,
+		},
+		"today": today,
+		"payment_deadline": today + timedelta(days=level.payment_deadline_days),
+		"payment_link": next(iter(distinct_links)) if len(distinct_links) == 1 else "",
+		"iban": company_info["iban"],
+		"bic": company_info["bic"],
+		"penalties": penalties,
+		"sender": sender or company_info["name"],
+		"broken_promise": broken_promise,
+	}
+
+
+def _invoice_rows(names: Iterable[str]) -> dict[str, dict]:
+	names = list(dict.fromkeys(names))
+	rows = frappe.get_all(
+		"Sales Invoice",
+		filters={"name": ("in", names)},
+		fields=[
+			"name",
+			"posting_date",
+			"grand_total",
+			"outstanding_amount",
+			"currency",
+			"company",
+			"customer",
+		],
+	)
+	return {row.name: row for row in rows}

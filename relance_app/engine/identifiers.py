@@ -1,0 +1,24 @@
+"""How a French creditor's identifiers are written on a letter: IBAN in groups of four, SIREN in groups of three."""
+
+from __future__ import annotations
+
+
+def format_iban(iban: str | None) -> str:
+	"""An IBAN as printed on paper ("FR76 3000 6000 ..."); spaces and case in the input do not matter."""
+	compact = (iban or "").replace(" ", "").upper()
+	return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def format_siren(digits: str) -> str:
+	"""A 9-digit SIREN as "123 456 789"; anything else gives ""."""
+	return (
+		" ".join(digits[i : i + 3] for i in range(0, 9, 3)) if digits.isdigit() and len(digits) == 9 else ""
+	)
+
+
+def siren_from_vat(vat_id: str | None) -> str:
+	"""The SIREN inside a French VAT number (FR + 2 check characters + SIREN), formatted; "" otherwise."""
+	compact = (vat_id or "").replace(" ", "").upper()
+	if not compact.startswith("FR") or len(compact) != 13:
+		return ""
+	return format_siren(compact[4:13])

@@ -1,0 +1,180 @@
+"""The invoice of a formal notice's penalties and indemnity: a draft Sales Invoice outside the scope of VAT."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.translate import print_language
+from frappe.utils import flt, getdate
+
+from relance_app.formal_notice.dunning import is_formal_notice
+from relance_app.formal_notice.letter import formal_notice_context, letter_language
+
+# Non-stock service items of the penalty invoice (their names are what the invoice shows).
+PENALTY_ITEM = "Pénalités de retard"
+INDEMNITY_ITEM = "Indemnité forfaitaire pour frais de recouvrement"
+
+
+@frappe.whitelist(methods=["POST"])
+def make_penalty_invoice(dunning: str) -> str:
+	"""A draft Sales Invoice for the penalties and the indemnity of a submitted formal notice, without VAT.
+
+	Late-payment penalties and the recovery indemnity are damages, the price of no supply: they are outside the
+	scope of VAT, so the invoice has no taxes whatever the company's default template.
+	"""
+	frappe.has_permission("Sales Invoice", "create", throw=True)
+	doc = frappe.get_doc("Dunning", dunning)
+	doc.check_permission("read")
+	if doc.docstatus != 1:
+		frappe.throw(_("Submit the formal notice {0} before invoicing its penalties.").format(doc.name))
+	if not is_formal_notice(doc):
+		frappe.throw(_("Dunning {0} is not a formal notice under French law.").format(doc.name))
+	existing = _penalty_invoice_of(doc.name)
+	if existing:
+		frappe.throw(_("The penalties of {0} are already invoiced in {1}.").format(doc.name, existing))
+	letter = formal_notice_context(doc)
+	if not letter["interest"] and not letter["indemnity"]:
+		frappe.throw(_("Formal notice {0} claims no penalties to invoice.").format(doc.name))
+
+	language = letter_language(doc.customer)
+	with print_language(language):
+		items = _penalty_items(doc, letter)
+		remarks = _(
+			"Late-payment penalties and fixed recovery indemnity claimed by formal notice {0}. Outside the scope "
+			"of VAT: damages for late payment, not the consideration for a supply."
+		).format(doc.name)
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": doc.customer,
+			"company": doc.company,
+			"currency": doc.currency,
+			"conversion_rate": doc.conversion_rate or 1,
+			"posting_date": getdate(),
+			"set_posting_time": 1,
+			"due_date": getdate(),
+			"language": doc.language,
+			"disable_rounded_total": 1,
+			"taxes_and_charges": "",
+			"remarks": remarks,
+			"items": items,
+		}
+	)
+	# ERPNext fills in the company's default taxes template with the other missing values: drop it afterwards.
+	invoice.set_missing_values()
+	_drop_taxes(invoice)
+	invoice.insert()
+	return invoice.name
+
+
+def _penalty_items(doc, letter: dict) -> list[dict]:
+	penalty_item, indemnity_item = ensure_penalty_items()
+	accounts = {"income_account": doc.income_account, "cost_center": doc.cost_center}
+	accounts = {key: value for key, value in accounts.items() if value}
+	items = []
+	for row in letter["rows"]:
+		if not row["interest"]:
+			continue
+		label = row["invoice"] + (f" ({row['instalment']}/{row['instalments']})" if row["instalment"] else "")
+		working = "; ".join(
+			_("{0} to {1}: {2} days at {3} % on {4}").format(
+				frappe.format(segment["start"], {"fieldtype": "Date"}),
+				frappe.format(segment["end"], {"fieldtype": "Date"}),
+				segment["days"],
+				segment["rate"],
+				frappe.format(segment["base"], {"fieldtype": "Currency", "options": "currency"}, doc),
+			)
+			for segment in row["segments"]
+		)
+		items.append(
+			{
+				"item_code": penalty_item,
+				"qty": 1,
+				"rate": flt(row["interest"]),
+				"description": _(
+					"Late-payment penalties on invoice {0} due {1}, {2} days late ({3}). Code de commerce L441-10."
+				).format(
+					label, frappe.format(row["due_date"], {"fieldtype": "Date"}), row["days_late"], working
+				)
+				if letter["is_b2b"]
+				else _(
+					"Interest at the legal rate on invoice {0} due {1} from the formal notice ({2}). Code civil 1231-6."
+				).format(label, frappe.format(row["due_date"], {"fieldtype": "Date"}), working),
+				**accounts,
+			}
+		)
+	late = [row for row in letter["rows"] if row["indemnity"]]
+	if late:
+		items.append(
+			{
+				"item_code": indemnity_item,
+				"qty": len(late),
+				"rate": flt(late[0]["indemnity"]),
+				"description": _(
+					"Fixed indemnity for recovery costs, 40 € per invoice paid late (Code de commerce D441-5): {0}."
+				).format(
+					", ".join(
+						row["invoice"]
+						+ (f" ({row['instalment']}/{row['instalments']})" if row["instalment"] else "")
+						for row in late
+					)
+				),
+				**accounts,
+			}
+		)
+	return items
+
+
+def _drop_taxes(invoice) -> None:
+	invoice.taxes_and_charges = ""
+	invoice.set("taxes", [])
+	for item in invoice.items:
+		item.item_tax_template = None
+		item.item_tax_rate = "{}"
+
+
+def _penalty_invoice_of(dunning: str) -> str | None:
+	"""A non-cancelled Sales Invoice already made for `dunning`'s penalties (its remarks name the Dunning)."""
+	si = DocType("Sales Invoice")
+	item = DocType("Sales Invoice Item")
+	rows = (
+		frappe.qb.from_(si)
+		.join(item)
+		.on(item.parent == si.name)
+		.select(si.name)
+		.where(si.docstatus < 2)
+		.where(item.item_code.isin((PENALTY_ITEM, INDEMNITY_ITEM)))
+		.where(si.remarks.like(f"%{dunning}%"))
+		.limit(1)
+		.run()
+	)
+	return rows[0][0] if rows else None
+
+
+def ensure_penalty_items() -> tuple[str, str]:
+	"""The two non-stock service items of penalty invoices, created when missing."""
+	group = (
+		frappe.db.get_value("Item Group", {"name": "Services", "is_group": 0}, "name")
+		or frappe.db.get_value("Item Group", {"is_group": 0}, "name")
+		or "All Item Groups"
+	)
+	uom = "Unit" if frappe.db.exists("UOM", "Unit") else "Nos"
+	for code in (PENALTY_ITEM, INDEMNITY_ITEM):
+		if frappe.db.exists("Item", code):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": code,
+				"description": code,
+				"item_group": group,
+				"stock_uom": uom,
+				"is_stock_item": 0,
+				"is_sales_item": 1,
+				"is_purchase_item": 0,
+				"include_item_in_manufacturing": 0,
+			}
+		).insert(ignore_permissions=True)
+	return PENALTY_ITEM, INDEMNITY_ITEM

@@ -1,0 +1,242 @@
+"""Dunning Aged Receivables: what each customer owes on a date, by age, with where their dunning stands.
+
+Outstanding per invoice is read from the Payment Ledger as of the date (payments and credit notes posted
+later do not count yet), in company currency, and aged from the invoice's due date: not yet due (due on or
+after the date), 1-30, 31-90 and over 90 days overdue. Payments not allocated to an invoice are not
+deducted. The level is the highest automatic dunning level sent (by the date) on the customer's open
+invoices; the last contact is the customer's last outbound step made or inbound exchange (notes, bounces
+and payment notices left out).
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Max, Sum
+from frappe.utils import add_days, date_diff, flt, getdate
+
+from relance_app.common.constants import DONE_STATUSES
+from relance_app.desk.reports import (
+	company_currency,
+	currency_precision,
+	customer_group_subtree,
+)
+
+# (fieldname, lowest days overdue, highest days overdue): an invoice falls in the first that fits.
+BUCKETS = (
+	("not_due", None, 0),
+	("range_1_30", 1, 30),
+	("range_31_90", 31, 90),
+	("over_90", 91, None),
+)
+NOT_A_CONTACT = ("Note", "Bounce", "Payment Received")
+
+
+def execute(filters: dict | None = None):
+	filters = validate_filters(filters)
+	data = get_data(filters)
+	return get_columns(), data, None, get_chart(data)
+
+
+def validate_filters(filters: dict | None) -> frappe._dict:
+	filters = frappe._dict(filters or {})
+	if not filters.get("company"):
+		frappe.throw(_("Select a company."))
+	filters.report_date = getdate(filters.get("report_date"))
+	return filters
+
+
+def get_data(filters: dict) -> list[dict]:
+	"""One row per customer with something outstanding on the date, largest total first."""
+	filters = validate_filters(filters)
+	precision = currency_precision()
+	currency = company_currency(filters.company)
+	open_invoices = _outstanding_invoices(filters)
+	if not open_invoices:
+		return []
+
+	rows: dict[str, dict] = {}
+	counted = []
+	for inv in open_invoices:
+		outstanding = flt(inv.outstanding, precision)
+		if outstanding <= 0:
+			continue
+		counted.append(inv.name)
+		row = rows.setdefault(
+			inv.customer,
+			{
+				"customer": inv.customer,
+				"customer_name": inv.customer_name,
+				"customer_group": inv.customer_group,
+				**dict.fromkeys(bucket_labels(), 0.0),
+				"total": 0.0,
+				"invoices": 0,
+				"level": 0,
+				"level_title": None,
+				"last_contact": None,
+				"currency": currency,
+			},
+		)
+		row[bucket_of(date_diff(filters.report_date, inv.due_date))] += outstanding
+		row["total"] += outstanding
+		row["invoices"] += 1
+
+	if not counted:
+		return []
+	levels = _highest_levels(counted, filters.report_date)
+	contacts = _last_contacts(list(rows), filters.report_date)
+	for customer, row in rows.items():
+		for fieldname in [*bucket_labels(), "total"]:
+			row[fieldname] = flt(row[fieldname], precision)
+		row["level"], row["level_title"] = levels.get(customer, (0, None))
+		row["last_contact"] = contacts.get(customer)
+	return sorted(rows.values(), key=lambda r: (-r["total"], r["customer"]))
+
+
+def bucket_labels() -> dict[str, str]:
+	return {
+		"not_due": _("Not Yet Due"),
+		"range_1_30": _("1-30 Days"),
+		"range_31_90": _("31-90 Days"),
+		"over_90": _("Over 90 Days"),
+	}
+
+
+def bucket_of(days_overdue: int) -> str:
+	for fieldname, low, high in BUCKETS:
+		if (low is None or days_overdue >= low) and (high is None or days_overdue <= high):
+			return fieldname
+	raise ValueError(days_overdue)
+
+
+def _outstanding_invoices(filters: dict) -> list:
+	"""Per invoice: its outstanding on the date, from the Payment Ledger (one grouped query)."""
+	ple = DocType("Payment Ledger Entry")
+	si = DocType("Sales Invoice")
+	customer = DocType("Customer")
+	outstanding = Sum(ple.amount)
+	query = (
+		frappe.qb.from_(ple)
+		.join(si)
+		.on(si.name == ple.against_voucher_no)
+		.join(customer)
+		.on(customer.name == si.customer)
+		.select(
+			si.name,
+			si.customer,
+			si.customer_name,
+			customer.customer_group,
+			si.due_date,
+			outstanding.as_("outstanding"),
+		)
+		.where(ple.against_voucher_type == "Sales Invoice")
+		.where(ple.company == filters.company)
+		.where(ple.party_type == "Customer")
+		.where(ple.account_type == "Receivable")
+		.where(ple.delinked == 0)
+		.where(ple.posting_date <= filters.report_date)
+		.where(si.docstatus == 1)
+		.groupby(si.name, si.customer, si.customer_name, customer.customer_group, si.due_date)
+		.having(outstanding > 0)
+	)
+	if filters.get("customer"):
+		query = query.where(si.customer == filters.customer)
+	if filters.get("customer_group"):
+		query = query.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
+	return query.run(as_dict=True)
+
+
+def _highest_levels(invoices: list[str], until) -> dict[str, tuple[int, str | None]]:
+	"""Per customer: the highest automatic level sent by the date on these invoices, with its title."""
+	log = DocType("Dunning Contact Log")
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.customer, log.level, Max(log.level_title).as_("level_title"))
+		.where(log.sales_invoice.isin(invoices))
+		.where(log.is_automatic == 1)
+		.where(log.status.isin(DONE_STATUSES))
+		.where(log.level > 0)
+		.where(log.contact_date < add_days(until, 1))
+		.groupby(log.customer, log.level)
+		.run(as_dict=True)
+	)
+	levels: dict[str, tuple[int, str | None]] = {}
+	for row in rows:
+		if row.level > levels.get(row.customer, (0, None))[0]:
+			levels[row.customer] = (row.level, row.level_title)
+	return levels
+
+
+def _last_contacts(customers: list[str], until) -> dict:
+	log = DocType("Dunning Contact Log")
+	made = (log.direction == "Outbound") & log.status.isin(DONE_STATUSES)
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.customer, Max(log.contact_date).as_("last"))
+		.where(log.customer.isin(customers))
+		.where(made | (log.direction == "Inbound"))
+		.where(log.entry_type.notin(NOT_A_CONTACT))
+		.where(log.contact_date < add_days(until, 1))
+		.groupby(log.customer)
+		.run(as_dict=True)
+	)
+	return {row.customer: getdate(row.last) for row in rows}
+
+
+def get_columns() -> list[dict]:
+	money = {"fieldtype": "Currency", "options": "currency", "width": 120}
+	return [
+		{
+			"fieldname": "customer",
+			"label": _("Customer"),
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 140,
+		},
+		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 180},
+		{
+			"fieldname": "customer_group",
+			"label": _("Customer Group"),
+			"fieldtype": "Link",
+			"options": "Customer Group",
+			"width": 130,
+		},
+		*({"fieldname": fieldname, "label": label, **money} for fieldname, label in bucket_labels().items()),
+		{"fieldname": "total", "label": _("Total Outstanding"), **money, "width": 140},
+		{"fieldname": "invoices", "label": _("Open Invoices"), "fieldtype": "Int", "width": 100},
+		{
+			"fieldname": "level",
+			"label": _("Dunning Level"),
+			"fieldtype": "Int",
+			"width": 100,
+			"disable_total": 1,
+		},
+		{"fieldname": "level_title", "label": _("Level Title"), "fieldtype": "Data", "width": 150},
+		{"fieldname": "last_contact", "label": _("Last Contact"), "fieldtype": "Date", "width": 110},
+		{
+			"fieldname": "currency",
+			"label": _("Currency"),
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
+	]
+
+
+def get_chart(data: list[dict]) -> dict | None:
+	if not data:
+		return None
+	return {
+		"data": {
+			"labels": list(bucket_labels().values()),
+			"datasets": [
+				{
+					"name": _("Outstanding"),
+					"values": [sum(row[fieldname] for row in data) for fieldname in bucket_labels()],
+				}
+			],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+	}

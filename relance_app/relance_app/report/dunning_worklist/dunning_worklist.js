@@ -1,0 +1,104 @@
+// Copyright (c) 2026, relance_app developers and contributors
+// For license information, please see license.txt
+
+// Helpers stay in this closure: report scripts are evaluated in the global scope.
+(() => {
+	const bold = (text) => `<b>${frappe.utils.escape_html(text)}</b>`;
+
+	const show_run_report = (run) => {
+		if (run.locked_out) {
+			frappe.msgprint(__("Another dunning run is in progress: try again in a few minutes."));
+			return;
+		}
+		const lines = [
+			__("Steps sent: {0}", [run.sent]),
+			__("Already done: {0}", [run.already_done]),
+			__("Failed (retried on the next run): {0}", [run.failed]),
+			__("Not deliverable (see the contact log): {0}", [run.not_deliverable]),
+		];
+		if (run.dry_run) {
+			lines.unshift(__("Dry run: nothing was sent."));
+		}
+		if (run.batches && run.batches.length) {
+			lines.push(__("Split into {0} background jobs.", [run.batches.length]));
+		}
+		frappe.msgprint({ title: __("Dunning run"), message: lines.join("<br>"), indicator: "green" });
+	};
+
+	frappe.query_reports["Dunning Worklist"] = {
+		filters: [
+			{
+				fieldname: "company",
+				label: __("Company"),
+				fieldtype: "Link",
+				options: "Company",
+				reqd: 1,
+				default: frappe.defaults.get_user_default("Company"),
+			},
+			{
+				fieldname: "customer",
+				label: __("Customer"),
+				fieldtype: "Link",
+				options: "Customer",
+			},
+			{
+				fieldname: "from_date",
+				label: __("From Date"),
+				fieldtype: "Date",
+				reqd: 1,
+				default: frappe.datetime.get_today(),
+			},
+			{
+				fieldname: "days",
+				label: __("Days Ahead"),
+				fieldtype: "Int",
+				default: 7,
+				description: __("The report shows the From Date and this many days after it."),
+			},
+		],
+
+		onload(report) {
+			if (!frappe.model.can_write("Dunning Policy")) {
+				return;
+			}
+			report.page.add_inner_button(__("Run now"), () => {
+				const company = report.get_filter_value("company");
+				const customer = report.get_filter_value("customer");
+				if (!company) {
+					frappe.msgprint(__("Select a company first."));
+					return;
+				}
+				const message = customer
+					? __("Send today's due dunning steps to {0} now?", [bold(customer)])
+					: __("Send today's due dunning steps for all customers of {0} now?", [bold(company)]);
+				frappe.confirm(message, () => {
+					frappe.call({
+						method: "relance_app.relance_app.report.dunning_worklist.dunning_worklist.run_now",
+						type: "POST",
+						args: { company, customer: customer || null },
+						freeze: true,
+						freeze_message: __("Running the dunning steps…"),
+						callback(r) {
+							if (r.message) {
+								show_run_report(r.message);
+							}
+							report.refresh();
+						},
+					});
+				});
+			});
+		},
+
+		formatter(value, row, column, data, default_formatter) {
+			if (column.fieldname === "invoices" && data && data.invoices) {
+				return data.invoices
+					.split(", ")
+					.map((name) =>
+						frappe.utils.get_form_link("Sales Invoice", name, true, frappe.utils.escape_html(name))
+					)
+					.join(", ");
+			}
+			return default_formatter(value, row, column, data);
+		},
+	};
+})();

@@ -1,0 +1,128 @@
+"""Dunning Worklist: the steps the daily escalation will take today and over the coming days, per customer.
+
+The rows are the engine's own plan (`relance_app.dunning.preview.preview`): every open instalment walked day by
+day as if each step were carried out, so a customer due for level 2 today and level 3 in five days shows
+both. Nothing is sent by reading the report; "Run now" carries out today's steps for the selection.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint, flt, getdate
+
+from relance_app.desk.reports import channel_label, currency_precision
+from relance_app.dunning import preview, run
+
+DEFAULT_DAYS = 7
+# The preview walks every open instalment day by day: keep the horizon to what a person plans with.
+MAX_DAYS = 60
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	data = get_data(filters)
+	return get_columns(), data, None, None, get_summary(data)
+
+
+def get_data(filters: dict) -> list[dict]:
+	"""One row per customer, day and level: from `from_date` through `from_date` + `days`, both included."""
+	filters = frappe._dict(filters)
+	start = getdate(filters.get("from_date"))
+	days = get_days(filters)
+	precision = currency_precision()
+	rows = preview.preview(start, days + 1, company=filters.get("company"))
+	if filters.get("customer"):
+		rows = [row for row in rows if row["customer"] == filters.customer]
+	return [
+		{
+			"date": row["date"],
+			"customer": row["customer"],
+			"customer_name": row["customer_name"],
+			"policy": row["policy"],
+			"level": row["level"],
+			"level_title": row["level_title"],
+			"channel": channel_label(row["channel"]),
+			"invoices": row["invoices"],
+			"outstanding": flt(row["outstanding"], precision),
+			"currency": row["currency"],
+		}
+		for row in rows
+	]
+
+
+def get_days(filters: dict) -> int:
+	days = filters.get("days")
+	days = DEFAULT_DAYS if days in (None, "") else cint(days)
+	if not 0 <= days <= MAX_DAYS:
+		frappe.throw(_("Days Ahead must be between 0 and {0}.").format(MAX_DAYS))
+	return days
+
+
+def get_columns() -> list[dict]:
+	return [
+		{"fieldname": "date", "label": _("Date"), "fieldtype": "Date", "width": 100},
+		{
+			"fieldname": "customer",
+			"label": _("Customer"),
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 140,
+		},
+		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 160},
+		{
+			"fieldname": "policy",
+			"label": _("Dunning Policy"),
+			"fieldtype": "Link",
+			"options": "Dunning Policy",
+			"width": 130,
+		},
+		{"fieldname": "level", "label": _("Level"), "fieldtype": "Int", "width": 70},
+		{"fieldname": "level_title", "label": _("Level Title"), "fieldtype": "Data", "width": 150},
+		{"fieldname": "channel", "label": _("Channel"), "fieldtype": "Data", "width": 110},
+		{"fieldname": "invoices", "label": _("Invoices"), "fieldtype": "Data", "width": 220},
+		{
+			"fieldname": "outstanding",
+			"label": _("Outstanding"),
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 130,
+		},
+		{
+			"fieldname": "currency",
+			"label": _("Currency"),
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
+	]
+
+
+def get_summary(data: list[dict]) -> list[dict]:
+	today = getdate()
+	return [
+		{
+			"value": sum(1 for row in data if row["date"] == today),
+			"label": _("Steps Due Today"),
+			"datatype": "Int",
+			"indicator": "Blue",
+		},
+		{"value": len(data), "label": _("Steps Planned"), "datatype": "Int"},
+		{"value": len({row["customer"] for row in data}), "label": _("Customers"), "datatype": "Int"},
+	]
+
+
+@frappe.whitelist(methods=["POST"])
+def run_now(company: str, customer: str | None = None) -> dict:
+	"""Carry out today's dunning steps now for the report's selection: a company, or one of its customers."""
+	frappe.has_permission("Dunning Policy", "write", throw=True)
+	if not frappe.db.exists("Company", company):
+		frappe.throw(_("Company {0} does not exist.").format(company))
+	frappe.has_permission("Company", "read", doc=company, throw=True)
+	if customer:
+		frappe.has_permission("Customer", "read", doc=customer, throw=True)
+	if not frappe.db.get_single_value("Dunning Settings", "enabled"):
+		frappe.throw(_("Dunning is disabled in Dunning Settings: nothing was run."))
+	# Always today: a run dated in the future would send steps that are not due yet.
+	report = run.run(getdate(), company=company, customers=[customer] if customer else None)
+	return report.as_dict()

@@ -1,0 +1,1 @@
+"""Install, uninstall and upgrade: custom fields, shipped templates, rates and default policies."""
