@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from relance_app.engine.plan import PlanError, SkipReason, next_business_day, plan, simulate
 from relance_app.engine.policy import Channel
@@ -188,6 +190,57 @@ def test_next_steps_tell_the_next_action_date(policy):
 def test_simulate_refuses_backwards_period(policy):
 	with pytest.raises(PlanError, match="before the start date"):
 		simulate([], policy, day(5), day(1))
+
+
+@pytest.mark.parametrize(
+	"from_database,expected",
+	[
+		(Decimal("1234.56"), Decimal("1234.56")),  # MariaDB decimal columns
+		(1234.56, Decimal("1234.56")),  # flt() and frappe.db.get_value on some paths
+		(0.1, Decimal("0.1")),  # not 0.1000000000000000055511151231257827...
+		(1234, Decimal("1234")),
+		("1234.56", Decimal("1234.56")),
+		(" 1234.56 ", Decimal("1234.56")),
+		(None, Decimal("0")),  # NULL: nothing known to be owed
+	],
+)
+def test_instalment_keeps_database_amounts_as_decimals(from_database, expected):
+	amount = inst(outstanding=from_database).outstanding
+	assert type(amount) is Decimal
+	assert amount == expected
+
+
+def test_amounts_of_mixed_database_types_add_up_in_one_message(policy):
+	items = [
+		inst("A", outstanding=Decimal("100.10")),
+		inst("B", outstanding=200.20),
+		inst("C", outstanding=300),
+		inst("D", outstanding="400.40"),
+	]
+	result = plan(items, policy, day(5))
+	assert result.actions[0].totals == {"EUR": Decimal("1000.70")}
+	assert sum(i.outstanding for i in items) == Decimal("1000.70")
+
+
+def test_instalment_with_a_null_amount_is_treated_as_paid(policy):
+	assert plan([inst(outstanding=None)], policy, day(10)).skipped[0].reason is SkipReason.PAID
+
+
+@pytest.mark.parametrize(
+	"bad",
+	[float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("Infinity"), "abc", "", True, [1]],
+)
+def test_instalment_refuses_amounts_that_are_not_finite_numbers(bad):
+	with pytest.raises(PlanError, match=r"amount of SINV-1 must be a finite number"):
+		inst(outstanding=bad)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_any_finite_float_amount_becomes_the_decimal_it_prints_as(amount):
+	converted = inst(outstanding=amount).outstanding
+	assert type(converted) is Decimal
+	assert converted == Decimal(repr(amount))
+	assert float(converted) == amount
 
 
 D = Decimal

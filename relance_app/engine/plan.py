@@ -8,19 +8,27 @@ The rules, in the order they are applied to each instalment:
    at the next level and the action is flagged so the message (and the log) can say so.
 2. The next level is the one after the last level sent. Pre-due levels (negative offsets) are only for
    instalments not yet due: once the due date is reached they are passed over, never sent late.
-3. That level is due on ``due date + offset`` (offsets of overdue levels come forward by the policy's
-   high-risk advance for high-risk customers), and never sooner after the previous step than the ladder's
-   own spacing (``offset(next) - offset(previous)``): an instalment that starts late, or resumes after a
-   pause, climbs the ladder at the ladder's pace instead of receiving several steps on consecutive days.
-4. On a non-business day (weekends and the given holidays) nothing is sent when the policy asks for
-   business days only; due steps simply wait for the next business day.
+3. That level is due on its *ladder date*, ``due date + offset`` (offsets of overdue levels come forward
+   by the policy's high-risk advance for high-risk customers). When the policy asks for business days only,
+   a ladder date on a weekend or one of the given holidays moves to the next business day; nothing is sent
+   on a non-business day, due steps simply wait for the next business day.
+4. The ladder's spacing (``offset(next) - offset(previous)``) protects an instalment that starts late or
+   resumes after a pause: it climbs the ladder at the ladder's pace instead of receiving several steps on
+   consecutive days. The rule: if the previous step went out no later than its own ladder date (moved to
+   the next business day when needed), the next step is due on its ladder date; if it went out later,
+   for any other reason (late start, pause, promise, minimum gap, deferral), the next step is due on
+   ``max(ladder date, day sent + spacing)``, moved to a business day likewise. So a step held over a
+   weekend or holiday never delays the following ones: J+10 on a Saturday goes on Monday, J+15 and J+30
+   keep their own dates. A step that was already late and then also lands on a non-business day anchors
+   the next at the day it went out: the engine knows the day the last step went out, not the day it was
+   planned for.
 5. A customer contacted less than ``min_gap_days`` ago gets nothing today.
 6. Due instalments are grouped into one action per customer and level: one message lists them all.
    With ``one_message_per_customer`` only the customer's highest due level is sent today; the others wait.
 
 Every instalment that gets no action gets a `Skip` with its reason and, where known, the date its next
-step becomes due, so previews can explain themselves. `plan` is deterministic: the same input gives the
-same output in the same order.
+step can go out (a business day when the policy asks for them), so previews can explain themselves.
+`plan` is deterministic: the same input gives the same output in the same order.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from relance_app.engine.errors import N_, EngineError
@@ -46,6 +54,8 @@ class Instalment:
 	"""One unpaid (or just paid) due amount: an invoice, or one row of its Payment Schedule.
 
 	`last_level` is the number (1-based) of the last level sent for it, 0 when none was.
+	`outstanding` may come as the database gives it (Decimal, float, int, a numeric string, or None for
+	nothing owed); it is kept as a Decimal, and NaN, infinities or text that is not a number are refused.
 	"""
 
 	invoice: str
@@ -62,6 +72,9 @@ class Instalment:
 	excluded: bool = False
 	high_risk: bool = False
 	customer_name: str = ""
+
+	def __post_init__(self) -> None:
+		object.__setattr__(self, "outstanding", to_money(self.outstanding, self.key))
 
 	@property
 	def key(self) -> str:
@@ -150,6 +163,36 @@ class PlanResult:
 		return steps
 
 
+def to_money(value: object, key: str) -> Decimal:
+	"""`value` as a Decimal, from any type a database driver or a caller hands over for the amount of `key`.
+
+	None reads as zero (as Frappe's ``flt`` does): an amount the database does not know is never claimed.
+	Floats go through their shortest repr, so 0.1 becomes Decimal("0.1"), not the binary approximation.
+	"""
+	if value is None:
+		return Decimal(0)
+	if isinstance(value, Decimal):
+		amount = value
+	elif isinstance(value, bool):
+		amount = None  # True is an int to Python, never an amount.
+	elif isinstance(value, int):
+		amount = Decimal(value)
+	elif isinstance(value, float):
+		amount = Decimal(repr(value))
+	elif isinstance(value, str):
+		try:
+			amount = Decimal(value.strip())
+		except InvalidOperation:
+			amount = None
+	else:
+		amount = None
+	if amount is None or not amount.is_finite():
+		raise PlanError(
+			N_("The amount of {key} must be a finite number, not {value!r}."), key=key, value=value
+		)
+	return amount
+
+
 def is_business_day(day: date, holidays: Collection[date] = ()) -> bool:
 	return day.weekday() < 5 and day not in holidays
 
@@ -158,6 +201,13 @@ def next_business_day(day: date, holidays: Collection[date] = ()) -> date:
 	day += timedelta(days=1)
 	while not is_business_day(day, holidays):
 		day += timedelta(days=1)
+	return day
+
+
+def _on_business_day(day: date, policy: Policy, holidays: Collection[date]) -> date:
+	"""`day`, or the next business day when the policy sends on business days only and `day` is not one."""
+	if policy.business_days_only and not is_business_day(day, holidays):
+		return next_business_day(day, holidays)
 	return day
 
 
@@ -182,7 +232,7 @@ def plan(
 	due: list[tuple[Instalment, int, bool]] = []
 
 	for inst in items:
-		outcome = _decide(inst, policy, today)
+		outcome = _decide(inst, policy, today, holidays)
 		if isinstance(outcome, Skip):
 			skipped.append(outcome)
 		else:
@@ -198,9 +248,8 @@ def plan(
 		for inst, number, broken in due:
 			last = contacts.get(inst.customer)
 			if last is not None and (today - last).days < policy.min_gap_days:
-				skipped.append(
-					Skip(inst, SkipReason.MIN_GAP, number, last + timedelta(days=policy.min_gap_days))
-				)
+				retry = _on_business_day(last + timedelta(days=policy.min_gap_days), policy, holidays)
+				skipped.append(Skip(inst, SkipReason.MIN_GAP, number, retry))
 			else:
 				kept.append((inst, number, broken))
 		due = kept
@@ -215,7 +264,9 @@ def plan(
 			highest[customer] = max(number, highest.get(customer, 0))
 		for (customer, number), members in list(groups.items()):
 			if number != highest[customer]:
-				retry = today + timedelta(days=max(1, policy.min_gap_days))
+				retry = _on_business_day(
+					today + timedelta(days=max(1, policy.min_gap_days)), policy, holidays
+				)
 				skipped.extend(Skip(inst, SkipReason.DEFERRED, number, retry) for inst, _ in members)
 				del groups[(customer, number)]
 
@@ -233,8 +284,24 @@ def plan(
 	return PlanResult(day=today, actions=actions, skipped=tuple(skipped))
 
 
-def next_level(inst: Instalment, policy: Policy, today: date) -> tuple[int, date] | None:
-	"""The next level number for `inst` and the day it becomes due, or None when the ladder is done."""
+def next_level(
+	inst: Instalment, policy: Policy, today: date, *, holidays: Collection[date] = frozenset()
+) -> tuple[int, date] | None:
+	"""The next level number for `inst` and the day it can go out, or None when the ladder is done.
+
+	The day is a business day when the policy sends on business days only (weekends, and `holidays`).
+	"""
+	step = _next_step(inst, policy, today, holidays)
+	if step is None:
+		return None
+	number, due_on = step
+	return number, _on_business_day(due_on, policy, holidays)
+
+
+def _next_step(
+	inst: Instalment, policy: Policy, today: date, holidays: Collection[date]
+) -> tuple[int, date] | None:
+	"""The next level and the calendar day it falls due (rules 2 to 4), before any business-day shift."""
 	number = inst.last_level + 1
 	# Pre-due reminders make sense only before the due date; afterwards they are passed over.
 	while number <= len(policy.levels) and policy.level(number).is_pre_due and today >= inst.due_date:
@@ -244,38 +311,53 @@ def next_level(inst: Instalment, policy: Policy, today: date) -> tuple[int, date
 	offset = policy.effective_offset(number, high_risk=inst.high_risk)
 	due_on = inst.due_date + timedelta(days=offset)
 	if inst.last_level and inst.last_sent_on is not None and inst.last_level <= len(policy.levels):
-		spacing = offset - policy.effective_offset(inst.last_level, high_risk=inst.high_risk)
-		due_on = max(due_on, inst.last_sent_on + timedelta(days=spacing))
+		previous_offset = policy.effective_offset(inst.last_level, high_risk=inst.high_risk)
+		previous_on = _on_business_day(inst.due_date + timedelta(days=previous_offset), policy, holidays)
+		# Held over a weekend or holiday only, the previous step leaves the ladder on its dates; sent
+		# later than that, the ladder's pace restarts from the day it went out.
+		if inst.last_sent_on > previous_on:
+			due_on = max(due_on, inst.last_sent_on + timedelta(days=offset - previous_offset))
 	return number, due_on
 
 
-def _decide(inst: Instalment, policy: Policy, today: date) -> Skip | tuple[Instalment, int, bool]:
+def _decide(
+	inst: Instalment, policy: Policy, today: date, holidays: Collection[date]
+) -> Skip | tuple[Instalment, int, bool]:
 	if inst.excluded:
 		return Skip(inst, SkipReason.EXCLUDED)
 	if inst.outstanding <= 0:
 		return Skip(inst, SkipReason.PAID)
 	if inst.outstanding < policy.min_outstanding:
 		return Skip(inst, SkipReason.BELOW_MINIMUM)
-	step = next_level(inst, policy, today)
+	step = _next_step(inst, policy, today, holidays)
 	if inst.disputed:
 		return Skip(inst, SkipReason.DISPUTED, step[0] if step else None)
 	if inst.paused_until is not None and inst.paused_until >= today:
-		return _held(inst, SkipReason.PAUSED, step, inst.paused_until)
+		return _held(inst, SkipReason.PAUSED, step, inst.paused_until, policy, holidays)
 	broken = inst.promised_on is not None and inst.promised_on < today
 	if inst.promised_on is not None and not broken:
-		return _held(inst, SkipReason.PROMISED, step, inst.promised_on)
+		return _held(inst, SkipReason.PROMISED, step, inst.promised_on, policy, holidays)
 	if step is None:
 		return Skip(inst, SkipReason.COMPLETED)
 	number, due_on = step
 	if today < due_on:
-		return Skip(inst, SkipReason.NOT_YET, number, due_on)
+		return Skip(inst, SkipReason.NOT_YET, number, _on_business_day(due_on, policy, holidays))
+	# Due, possibly on a weekend or holiday: plan() holds it until the next business day.
 	return inst, number, broken
 
 
-def _held(inst: Instalment, reason: SkipReason, step: tuple[int, date] | None, until: date) -> Skip:
+def _held(
+	inst: Instalment,
+	reason: SkipReason,
+	step: tuple[int, date] | None,
+	until: date,
+	policy: Policy,
+	holidays: Collection[date],
+) -> Skip:
 	if step is None:
 		return Skip(inst, reason)
-	return Skip(inst, reason, step[0], max(step[1], until + timedelta(days=1)))
+	resume_on = _on_business_day(max(step[1], until + timedelta(days=1)), policy, holidays)
+	return Skip(inst, reason, step[0], resume_on)
 
 
 def _check_unique(items: list[Instalment]) -> None:
