@@ -12,27 +12,15 @@ Interest = base × rate × days / 36500, summed over segments, rounded half-up t
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
-from fractions import Fraction
-from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from relance_app.engine import law
-from relance_app.engine.errors import EngineError
 from relance_app.engine.law import (
-	ContractualRateBelowFloor,
 	PenaltyResult,
-	RateTableError,
-	describe,
 	late_payment_penalty,
 )
-from relance_app.engine.rates import ECB_MAIN_REFINANCING, LEGAL_RATE_OTHER, RateTable
 
 D = Decimal
 STALE_2026_H2_ECB = (
@@ -304,19 +292,29 @@ def test_contractual_rate_exactly_at_the_floor_is_accepted() -> None:
 	assert result.contractual_rate == D("7.86")
 
 
-def test_contractual_rate_below_the_floor_is_refused() -> None:
-	with pytest.raises(
-		ContractualRateBelowFloor, match=r"7\.85 % is below the legal floor of 7\.86 % for 2026-H1"
-	):
-		late_payment_penalty(D("1000"), d("2026-01-31"), d("2026-03-02"), contractual_rate=D("7.85"))
+def test_contractual_rate_below_the_floor_is_applied_at_the_floor_with_a_warning() -> None:
+	# 2026-H1 floor: 3 × 2.62 = 7.86 > 7.85, so 7.86 applies; 1000 × 7.86 × 30 / 36500 = 235800/36500 = 6.4602…
+	result = late_payment_penalty(D("1000"), d("2026-01-31"), d("2026-03-02"), contractual_rate=D("7.85"))
+	assert segments_of(result) == [seg("2026-02-01", "2026-03-02", 30, "7.86", "1000")]
+	assert (result.interest, result.indemnity, result.total) == (D("6.46"), D("40.00"), D("46.46"))
+	assert result.contractual_rate == D("7.85")
+	assert result.warnings == (
+		"The contractual rate of 7.85 % is below the legal floor of 7.86 % for 2026-H1 (3 × the legal rate of "
+		"2.62 %, Code de commerce L441-10 II); the floor of 7.86 % was applied.",
+	)
 
 
 def test_contractual_rate_is_checked_in_every_half_year_of_the_period() -> None:
-	# 9 % clears 2025-H2 (8.28) and 2026-H1 (7.86) but not 2025-H1 (3 × 3.71 = 11.13)
-	with pytest.raises(
-		ContractualRateBelowFloor, match=r"floor of 11\.13 % for 2025-H1 \(3 × the legal rate of 3\.71 %"
-	):
-		late_payment_penalty(D("2400"), d("2025-06-15"), d("2026-01-20"), contractual_rate=D("9"))
+	# 9 % clears 2025-H2 (3 × 2.76 = 8.28) and 2026-H1 (7.86) but not 2025-H1 (3 × 3.71 = 11.13):
+	# 2400 × 11.13 × 15 = 400680; 2400 × 9 × (184 + 20) = 4406400; 4807080/36500 = 131.7008…
+	result = late_payment_penalty(D("2400"), d("2025-06-15"), d("2026-01-20"), contractual_rate=D("9"))
+	assert [s.rate for s in result.segments] == [D("11.13"), D("9"), D("9")]
+	assert result.interest == D("131.70")
+	assert len(result.warnings) == 1
+	assert (
+		"9 % is below the legal floor of 11.13 % for 2025-H1 (3 × the legal rate of 3.71 %"
+		in result.warnings[0]
+	)
 
 
 def test_contractual_rate_at_the_highest_floor_applies_to_every_half_year() -> None:
@@ -452,417 +450,3 @@ def test_b2b_ignores_the_notice_date() -> None:
 	without = late_payment_penalty(D("1000"), d("2025-03-31"), d("2025-04-30"))
 	assert with_notice.segments == without.segments
 	assert with_notice.total == without.total
-
-
-# -- the rate table's edges --------------------------------------------------------------------------------
-
-
-def test_stale_half_year_uses_the_last_known_rate_with_a_warning() -> None:
-	# (1000 × 12.15 × 10) × 2 / 36500 = 243000/36500 = 6.6575…: 2026-H2 assumed unchanged
-	result = late_payment_penalty(D("1000"), d("2026-06-20"), d("2026-07-10"))
-	assert segments_of(result) == [
-		seg("2026-06-21", "2026-06-30", 10, "12.15", "1000"),
-		seg("2026-07-01", "2026-07-10", 10, "12.15", "1000"),
-	]
-	assert result.interest == D("6.66")
-	assert result.warnings == (STALE_2026_H2_ECB,)
-
-
-def test_each_stale_half_year_is_named_once() -> None:
-	# 1 Jul 2026 .. 5 Jan 2027 = 184 + 5 = 189 days; 1000 × 12.15 × 189 / 36500 = 2296350/36500 = 62.9136…
-	result = late_payment_penalty(D("1000"), d("2026-06-30"), d("2027-01-05"))
-	assert result.interest == D("62.91")
-	assert result.warnings == (
-		STALE_2026_H2_ECB,
-		"No rate published for 2027-H1 in the rate table; the last known rate (2.15 % from 2025-06-11) "
-		"was used.",
-	)
-
-
-def test_b2c_stale_half_year_warns_with_the_legal_rate() -> None:
-	result = late_payment_penalty(
-		D("1000"), d("2026-07-01"), d("2026-07-02"), debtor="B2C", notice_date=d("2026-07-01")
-	)
-	assert result.segments[0].rate == D("2.62")
-	assert result.warnings == (
-		"No rate published for 2026-H2 in the rate table; the last known rate (2.62 % from 2026-01-01) "
-		"was used.",
-	)
-
-
-def test_date_before_the_table_raises() -> None:
-	# ECB rows start on 2014-09-10: no rate in force on 1 July 2014
-	with pytest.raises(RateTableError, match="no ecb_main_refinancing rate in force on 2014-07-01"):
-		late_payment_penalty(D("1000"), d("2014-08-10"), d("2014-09-01"))
-	# legal rates start on 2015-01-01: none for 2014-H2
-	with pytest.raises(RateTableError, match="no legal_rate_other rate in force on 2014-07-01"):
-		late_payment_penalty(
-			D("1000"), d("2014-12-01"), d("2015-01-10"), debtor="B2C", notice_date=d("2014-12-10")
-		)
-
-
-def test_oldest_rows_cover_invoices_due_since_2015() -> None:
-	# 2015-H1: ECB 0.05 (from 2014-09-10) on 1 January 2015 → 10.05. 1 Feb .. 2 Mar 2015 = 28 + 2 = 30 days;
-	# 1000 × 10.05 × 30 / 36500 = 301500/36500 = 8.2602…
-	result = late_payment_penalty(D("1000"), d("2015-01-31"), d("2015-03-02"))
-	assert segments_of(result) == [seg("2015-02-01", "2015-03-02", 30, "10.05", "1000")]
-	assert result.interest == D("8.26")
-	# 2016-H1 still takes 0.05: the ECB cut to 0.00 on 2016-03-16 only counts from 1 July 2016 (10.00).
-	# (1000 × 10.05 × 30 + 1000 × 10.00 × 10) / 36500 = (301500 + 100000)/36500 = 11.0000…
-	result = late_payment_penalty(D("1000"), d("2016-05-31"), d("2016-07-10"))
-	assert [s.rate for s in result.segments] == [D("10.05"), D("10.00")]
-	assert result.interest == D("11.00")
-
-
-def test_a_given_rate_table_is_used_instead_of_the_shipped_one() -> None:
-	table = RateTable.from_rows(
-		[(ECB_MAIN_REFINANCING, "2000-01-01", "1.00"), (LEGAL_RATE_OTHER, "2025-01-01", "3.00")]
-	)
-	# ECB 1.00 + 10 = 11; 1000 × 11 × 30 / 36500 = 330000/36500 = 9.0410…
-	result = late_payment_penalty(D("1000"), d("2025-03-31"), d("2025-04-30"), rates=table)
-	assert [s.rate for s in result.segments] == [D("11.00")]
-	assert result.interest == D("9.04")
-
-
-# -- inputs ------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-	("kwargs", "error", "message"),
-	[
-		({"amount": D("-1")}, EngineError, r"The amount cannot be negative \(-1\)"),
-		({"amount": "abc"}, EngineError, "The amount must be a number, not 'abc'"),
-		({"amount": D("NaN")}, EngineError, "The amount must be a finite number"),
-		({"amount": "Infinity"}, EngineError, "The amount must be a finite number"),
-		({"amount": True}, EngineError, "The amount must be a number, not True"),
-		({"amount": None}, EngineError, "The amount must be a number, not None"),
-		({"due_date": "2025-02-30"}, EngineError, "The due date must be a date"),
-		({"paid_on": 20250430}, EngineError, "The payment date must be a date"),
-		({"notice_date": "soon", "debtor": "B2C"}, EngineError, "The notice date must be a date"),
-		({"debtor": "B2X"}, EngineError, "Unknown debtor type 'B2X'"),
-		({"debtor": "b2b"}, EngineError, "Unknown debtor type 'b2b'"),
-		({"contractual_rate": D("-1")}, EngineError, "The contractual rate cannot be negative"),
-		({"payments": [(d("2025-04-01"), D("-5"))]}, EngineError, r"cannot be negative \(-5 on 2025-04-01\)"),
-		({"payments": [d("2025-04-01")]}, EngineError, r"must be a \(date, amount\) pair"),
-		({"payments": [("2025-04-31", "5")]}, EngineError, "A payment date must be a date"),
-		({"payments": [("2025-04-01", "five")]}, EngineError, "A payment amount must be a number"),
-	],
-)
-def test_invalid_input_raises(kwargs: dict, error: type[Exception], message: str) -> None:
-	args = {"amount": D("1000"), "due_date": d("2025-03-31"), "paid_on": d("2025-04-30")} | kwargs
-	with pytest.raises(error, match=message):
-		late_payment_penalty(args.pop("amount"), args.pop("due_date"), args.pop("paid_on"), **args)
-
-
-def test_engine_errors_carry_their_template() -> None:
-	with pytest.raises(ContractualRateBelowFloor) as caught:
-		late_payment_penalty(D("1000"), d("2026-01-31"), d("2026-03-02"), contractual_rate=D("5"))
-	assert isinstance(caught.value, EngineError) and isinstance(caught.value, ValueError)
-	assert "{rate}" in caught.value.template
-	assert caught.value.params["floor"] == D("7.86")
-	assert caught.value.params["half_year"] == "2026-H1"
-
-
-@pytest.mark.parametrize("amount", [2400, "2400", " 2400.00 ", 2400.0, D("2400")])
-def test_amount_types_give_the_same_result(amount: object) -> None:
-	result = late_payment_penalty(amount, d("2025-06-15"), d("2026-01-20"))
-	assert result.amount == D("2400")
-	assert result.interest == D("175.95")
-
-
-def test_float_amount_is_taken_as_typed() -> None:
-	result = late_payment_penalty(1234.56, d("2025-03-31"), d("2025-03-31"))
-	assert result.amount == D("1234.56")
-	assert str(result.amount) == "1234.56"
-
-
-def test_iso_strings_and_datetimes_are_accepted_as_dates() -> None:
-	result = late_payment_penalty(
-		D("2400"), "2025-06-15", datetime(2026, 1, 20, 17, 30), payments=[("2026-02-01", "1")]
-	)
-	assert (result.due_date, result.paid_on) == (d("2025-06-15"), d("2026-01-20"))
-	assert result.interest == D("175.95")
-
-
-# -- the result --------------------------------------------------------------------------------------------
-
-
-def test_result_is_immutable() -> None:
-	result = late_payment_penalty(D("2400"), d("2025-06-15"), d("2026-01-20"))
-	with pytest.raises(dataclasses.FrozenInstanceError):
-		result.interest = D("0")  # type: ignore[misc]
-	with pytest.raises(dataclasses.FrozenInstanceError):
-		result.segments[0].rate = D("0")  # type: ignore[misc]
-	assert isinstance(result.segments, tuple) and isinstance(result.warnings, tuple)
-
-
-def test_as_dict_is_json_ready() -> None:
-	result = late_payment_penalty(
-		D("2400"), d("2025-06-15"), d("2026-01-20"), payments=[(d("2025-09-30"), D("1000"))]
-	)
-	data = json.loads(json.dumps(result.as_dict()))
-	assert data["debtor"] == "B2B"
-	assert data["amount"] == "2400"
-	assert (data["due_date"], data["paid_on"]) == ("2025-06-15", "2026-01-20")
-	assert (data["interest"], data["indemnity"], data["total"]) == ("138.66", "40.00", "178.66")
-	assert data["days_late"] == 219
-	assert data["segments"][2] | {"interest": None} == {
-		"start": "2025-10-01",
-		"end": "2025-12-31",
-		"days": 92,
-		"rate": "12.15",
-		"base": "1400",
-		"interest": None,
-	}
-	# 1400 × 12.15 × 92 / 36500 = 42.8745205479…
-	assert data["segments"][2]["interest"].startswith("42.874520547")
-	assert data["warnings"] == []
-	assert data["legal_basis"] == ["Code de commerce L441-10 II", "Code de commerce D441-5"]
-	assert data["contractual_rate"] is None and data["notice_date"] is None
-
-
-def test_as_dict_never_uses_exponent_notation() -> None:
-	result = late_payment_penalty(D("0E+2"), d("2025-03-31"), d("2025-04-30"))
-	assert result.as_dict()["amount"] == "0"
-
-
-def test_law_is_data_with_its_sources() -> None:
-	assert law.STATUTORY_MARGIN_POINTS == D("10")
-	assert law.RECOVERY_INDEMNITY == D("40")
-	assert law.CONTRACTUAL_FLOOR_MULTIPLIER == D("3")
-	assert law.DAYS_IN_YEAR == 365
-	assert law.LEGAL_BASIS["B2B"] == ("Code de commerce L441-10 II", "Code de commerce D441-5")
-	assert law.LEGAL_BASIS["B2C"] == ("Code civil 1231-6", "Code civil 1344-1")
-
-
-def test_describe_shows_segments_and_totals() -> None:
-	text = describe(late_payment_penalty(D("2400"), d("2025-06-15"), d("2026-01-20")))
-	assert "Amount incl. VAT 2400.00, due 2025-06-15, paid or as of 2026-01-20: 219 day(s) late" in text
-	lines = text.splitlines()
-	assert "  2025-06-16  2025-06-30    15   13.15  2400.00     12.97" in lines
-	assert "  2025-07-01  2025-12-31   184   12.15  2400.00    147.00" in lines
-	assert "  2026-01-01  2026-01-20    20   12.15  2400.00     15.98" in lines
-	assert "  Total                    219                     175.95" in lines
-	assert "  Recovery indemnity   40.00" in lines
-	assert "  Total               215.95" in lines
-	assert "Legal basis: Code de commerce L441-10 II; Code de commerce D441-5" in lines
-
-
-def test_describe_shows_warnings_and_empty_periods() -> None:
-	text = describe(late_payment_penalty(D("1000"), d("2025-03-31"), d("2025-05-31"), debtor="B2C"))
-	assert "No interest-bearing days." in text
-	assert "Formal notice (mise en demeure): none" in text
-	assert "Warning: Consumer debtor: interest at the legal rate runs only from a formal notice" in text
-
-
-# -- properties --------------------------------------------------------------------------------------------
-
-FIRST_DUE = date(2019, 1, 1)  # legal rates start then; ECB rows earlier
-PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, database=None)
-
-amounts = st.decimals(min_value=0, max_value=1_000_000, places=2)
-due_dates = st.dates(min_value=FIRST_DUE, max_value=date(2026, 12, 31))
-day_counts = st.integers(min_value=-30, max_value=800)
-# (days after the due date, amount); negative: paid before the due date
-payment_offsets = st.lists(
-	st.tuples(
-		st.integers(min_value=-60, max_value=800), st.decimals(min_value=0, max_value=600_000, places=2)
-	),
-	max_size=4,
-)
-notice_offsets = st.one_of(st.none(), st.integers(min_value=-30, max_value=400))
-debtors = st.sampled_from(["B2B", "B2C"])
-
-# Hand-read from the CSV, independent of the engine: the rate of each half-year, by (year, half).
-B2B_RATES = {(y, h): D("10.00") for y in range(2019, 2022) for h in (1, 2)} | {
-	(2022, 1): D("10.00"),  # ECB 0.00 from 2016-03-16
-	(2022, 2): D("10.00"),  # ECB still 0.00 on 1 Jul 2022 (0.50 from 27 Jul)
-	(2023, 1): D("12.50"),
-	(2023, 2): D("14.00"),
-	(2024, 1): D("14.50"),
-	(2024, 2): D("14.25"),
-	(2025, 1): D("13.15"),
-	(2025, 2): D("12.15"),
-	(2026, 1): D("12.15"),
-}
-LEGAL_RATES = {
-	(2019, 1): D("0.86"), (2019, 2): D("0.87"), (2020, 1): D("0.87"), (2020, 2): D("0.84"),
-	(2021, 1): D("0.79"), (2021, 2): D("0.76"), (2022, 1): D("0.76"), (2022, 2): D("0.77"),
-	(2023, 1): D("2.06"), (2023, 2): D("4.22"), (2024, 1): D("5.07"), (2024, 2): D("4.92"),
-	(2025, 1): D("3.71"), (2025, 2): D("2.76"), (2026, 1): D("2.62"),
-}  # fmt: skip
-
-
-def oracle_rate(debtor: str, day: date) -> Decimal:
-	key = (day.year, 1 if day.month <= 6 else 2)
-	table = B2B_RATES if debtor == "B2B" else LEGAL_RATES
-	# past the table: the last known rate (2026-H1) carries on
-	return table.get(key, table[(2026, 1)])
-
-
-def outstanding(amount: Decimal, payments: Payments, day: date) -> Decimal:
-	return max(D(0), amount - sum((value for when, value in payments if when < day), D(0)))
-
-
-def interest_days(debtor: str, due: date, paid: date, notice: date | None) -> list[date]:
-	"""Every day that may bear interest, one by one."""
-	if debtor == "B2C":
-		if notice is None:
-			return []
-		due = max(due, notice)
-	return [due + timedelta(days=n) for n in range(1, (paid - due).days + 1)]
-
-
-Payments = list[tuple[date, Decimal]]
-Offsets = list[tuple[int, Decimal]]
-
-
-def call(
-	amount: Decimal,
-	due: date,
-	paid: date,
-	payments: Payments,
-	debtor: str = "B2B",
-	notice: date | None = None,
-) -> PenaltyResult:
-	return late_payment_penalty(amount, due, paid, debtor=debtor, payments=payments, notice_date=notice)
-
-
-def dated(due: date, offsets: Offsets) -> Payments:
-	return [(due + timedelta(days=n), value) for n, value in offsets]
-
-
-@PROPERTY_SETTINGS
-@given(amounts, due_dates, day_counts, payment_offsets, debtors, notice_offsets)
-def test_property_matches_a_day_by_day_computation(
-	amount: Decimal, due: date, late: int, offsets: Offsets, debtor: str, notice_after: int | None
-) -> None:
-	payments = dated(due, offsets)
-	paid = due + timedelta(days=late)
-	notice = None if notice_after is None else due + timedelta(days=notice_after)
-	result = call(amount, due, paid, payments, debtor, notice)
-	counted = [(when, value) for when, value in payments if when <= paid]
-	exact = (
-		sum(
-			(
-				Fraction(outstanding(amount, counted, day) * oracle_rate(debtor, day))
-				for day in interest_days(debtor, due, paid, notice)
-			),
-			Fraction(0),
-		)
-		/ 36500
-	)
-	assert abs(Fraction(result.interest_unrounded) - exact) < Fraction(1, 10**20)
-	# half-up to the cent, done on the exact fraction
-	cents = (exact * 100 + Fraction(1, 2)).__floor__()
-	assert result.interest == D(cents) / 100
-
-
-@PROPERTY_SETTINGS
-@given(amounts, due_dates, day_counts, payment_offsets, debtors, notice_offsets)
-def test_property_never_negative(
-	amount: Decimal, due: date, late: int, offsets: Offsets, debtor: str, notice_after: int | None
-) -> None:
-	notice = None if notice_after is None else due + timedelta(days=notice_after)
-	result = call(amount, due, due + timedelta(days=late), dated(due, offsets), debtor, notice)
-	assert result.interest >= 0 and result.indemnity >= 0 and result.total >= 0 and result.days_late >= 0
-	assert all(s.base > 0 and s.days > 0 and s.interest >= 0 and s.rate >= 0 for s in result.segments)
-
-
-@PROPERTY_SETTINGS
-@given(
-	amounts,
-	due_dates,
-	day_counts,
-	st.integers(min_value=0, max_value=400),
-	payment_offsets,
-	debtors,
-	notice_offsets,
-)
-def test_property_monotone_in_the_payment_date(
-	amount: Decimal, due: date, late: int, more: int, offsets: Offsets, debtor: str, notice_after: int | None
-) -> None:
-	payments = dated(due, offsets)
-	notice = None if notice_after is None else due + timedelta(days=notice_after)
-	earlier = call(amount, due, due + timedelta(days=late), payments, debtor, notice)
-	later = call(amount, due, due + timedelta(days=late + more), payments, debtor, notice)
-	assert earlier.interest_unrounded <= later.interest_unrounded
-	assert earlier.interest <= later.interest
-	assert earlier.total <= later.total
-	assert earlier.days_late <= later.days_late
-
-
-@PROPERTY_SETTINGS
-@given(
-	amounts,
-	due_dates,
-	st.integers(min_value=0, max_value=800),
-	st.data(),
-	payment_offsets,
-	debtors,
-	notice_offsets,
-)
-def test_property_additive_across_a_split_of_the_period(
-	amount: Decimal,
-	due: date,
-	late: int,
-	data: st.DataObject,
-	offsets: Offsets,
-	debtor: str,
-	notice_after: int | None,
-) -> None:
-	payments = dated(due, offsets)
-	notice = None if notice_after is None else due + timedelta(days=notice_after)
-	paid = due + timedelta(days=late)
-	split = due + timedelta(days=data.draw(st.integers(min_value=0, max_value=late)))
-	whole = call(amount, due, paid, payments, debtor, notice)
-	# the second part starts "due" on the split day: payments made by then lower its base from its start
-	first = call(amount, due, split, payments, debtor, notice)
-	second = call(amount, split, paid, payments, debtor, notice)
-	assert abs(whole.interest_unrounded - (first.interest_unrounded + second.interest_unrounded)) < D("1e-20")
-	assert abs(whole.interest - (first.interest + second.interest)) <= D("0.01")
-	assert whole.interest_days == first.interest_days + second.interest_days
-
-
-@PROPERTY_SETTINGS
-@given(amounts, due_dates, day_counts, payment_offsets, debtors, notice_offsets)
-def test_property_indemnity_is_40_per_late_b2b_invoice_and_never_b2c(
-	amount: Decimal, due: date, late: int, offsets: Offsets, debtor: str, notice_after: int | None
-) -> None:
-	notice = None if notice_after is None else due + timedelta(days=notice_after)
-	result = call(amount, due, due + timedelta(days=late), dated(due, offsets), debtor, notice)
-	if debtor == "B2B":
-		assert result.indemnity == (D("40") if result.days_late > 0 else D("0"))
-		assert result.days_late <= max(late, 0)
-	else:
-		assert result.indemnity == 0
-	assert result.total == result.interest + result.indemnity
-
-
-@PROPERTY_SETTINGS
-@given(amounts, due_dates, day_counts, payment_offsets, debtors, notice_offsets)
-def test_property_segments_are_contiguous_and_cover_the_interest_bearing_days(
-	amount: Decimal, due: date, late: int, offsets: Offsets, debtor: str, notice_after: int | None
-) -> None:
-	payments = dated(due, offsets)
-	paid = due + timedelta(days=late)
-	notice = None if notice_after is None else due + timedelta(days=notice_after)
-	result = call(amount, due, paid, payments, debtor, notice)
-	counted = [(when, value) for when, value in payments if when <= paid]
-	bearing = [
-		day for day in interest_days(debtor, due, paid, notice) if outstanding(amount, counted, day) > 0
-	]
-	assert result.interest_days == len(bearing)
-	if debtor == "B2B":
-		assert result.interest_days == result.days_late
-	if not bearing:
-		assert result.segments == ()
-		return
-	assert result.segments[0].start == bearing[0]
-	assert result.segments[-1].end == bearing[-1]
-	for segment in result.segments:
-		assert segment.days == (segment.end - segment.start).days + 1
-		# one rate per segment: never across 1 January or 1 July
-		assert (segment.start.year, segment.start.month <= 6) == (segment.end.year, segment.end.month <= 6)
-	for before, after in pairwise(result.segments):
-		assert after.start == before.end + timedelta(days=1)
