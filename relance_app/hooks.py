@@ -25,13 +25,10 @@ doc_events = {
 	"Company": {"after_insert": "relance_app.overrides.company.after_insert"},
 	# a draft formal notice (Dunning of type "Mise en demeure") keeps French-law interest when saved
 	"Dunning": {"validate": "relance_app.overrides.dunning.validate"},
-	# a payment, credit note or journal entry that settles an invoice closes its dunning
-	"Payment Entry": {"on_submit": "relance_app.overrides.payments.payment_entry_on_submit"},
-	"Journal Entry": {"on_submit": "relance_app.overrides.payments.journal_entry_on_submit"},
-	"Sales Invoice": {
-		"on_submit": "relance_app.overrides.payments.sales_invoice_on_submit",
-		"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel",
-	},
+	# every settlement (payment, journal entry, credit note, reconciliation) books a ledger entry: closing
+	# the invoice's dunning is scheduled after the user's transaction commits, never inside it
+	"Payment Ledger Entry": {"on_submit": "relance_app.overrides.payments.payment_ledger_entry_on_submit"},
+	"Sales Invoice": {"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel"},
 }
 
 # Scheduler

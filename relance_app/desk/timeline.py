@@ -6,6 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from relance_app.common.compat import desk_path
+
 ICONS = {
 	"Reminder Email": "mail",
 	"SMS": "message",
@@ -53,7 +55,7 @@ def get_timeline(doctype: str, docname: str) -> list[dict]:
 
 def _content(row, *, show_invoice: bool) -> str:
 	parts = [
-		f"<a href='/app/dunning-contact-log/{escape_html(row.name)}'>{escape_html(_(row.entry_type))}</a>",
+		f"<a href='{escape_html(desk_path('Dunning Contact Log', row.name))}'>{escape_html(_(row.entry_type))}</a>",
 		escape_html(_(row.status)),
 	]
 	if row.level:

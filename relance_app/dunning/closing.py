@@ -1,4 +1,10 @@
-"""Stop dunning when an invoice is settled or cancelled, and say thank you."""
+"""Stop dunning when an invoice is settled or cancelled, and say thank you.
+
+Closing is a side effect of the user's own transaction (a Payment Entry, a Journal Entry, a credit note, a
+Payment Reconciliation, a cancellation): it must never fail it. The doc events only remember the invoices;
+after the transaction commits, one background job closes them, and an error there goes to the Error Log.
+Every settlement path books Payment Ledger Entries, so the ledger's on_submit event covers them all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import getdate, now_datetime
 
+from relance_app.common.compat import in_test
 from relance_app.common.constants import DUNNED_STATUSES
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import default_sender, recipient_for
@@ -18,6 +25,54 @@ from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_email_template
 from relance_app.engine.plan import Action, Instalment
 from relance_app.engine.policy import Level
+
+
+def schedule_closing(*, settled: Iterable[str] = (), cancelled: Iterable[str] = ()) -> None:
+	"""Close these invoices' dunning once the current transaction has committed (one job per transaction)."""
+	state = frappe.flags.get("relance_closing")
+	if state is None:
+		state = frappe.flags.relance_closing = {"settled": set(), "cancelled": set()}
+		frappe.db.after_commit.add(_enqueue_closing)
+		frappe.db.after_rollback.add(_forget_closing)
+	state["settled"].update(filter(None, settled))
+	state["cancelled"].update(filter(None, cancelled))
+
+
+def _forget_closing() -> None:
+	frappe.flags.pop("relance_closing", None)
+
+
+def _enqueue_closing() -> None:
+	state = frappe.flags.pop("relance_closing", None)
+	if not state or not (state["settled"] or state["cancelled"]):
+		return
+	frappe.enqueue(
+		"relance_app.dunning.closing.close_invoices",
+		queue="short",
+		# Tests have no worker: run the job right after the commit, in the same process.
+		now=in_test(),
+		settled=sorted(state["settled"]),
+		cancelled=sorted(state["cancelled"]),
+	)
+
+
+def close_invoices(settled: list[str] | None = None, cancelled: list[str] | None = None) -> None:
+	"""The background job: close cancelled and settled invoices; an error is logged, never raised."""
+	for invoice in cancelled or ():
+		_logged(close_cancelled_invoice, invoice)
+	if settled:
+		_logged(close_settled_invoices, settled)
+
+
+def _logged(function, argument) -> None:
+	frappe.db.savepoint("relance_closing")
+	try:
+		function(argument)
+	except Exception:
+		frappe.db.rollback(save_point="relance_closing")
+		frappe.log_error(title=_("Relance: could not close the dunning of {0}").format(argument))
+	else:
+		frappe.db.release_savepoint("relance_closing")
 
 
 def close_settled_invoices(invoices: Iterable[str]) -> list[str]:
@@ -50,6 +105,8 @@ def close_settled_invoices(invoices: Iterable[str]) -> list[str]:
 		.where(si.name.isin(names))
 		.where(si.docstatus == 1)
 		.where(si.outstanding_amount <= 0)
+		# Idempotent: a second payment event on a closed invoice writes nothing and thanks nobody twice.
+		.where(si.dunning_status.isnull() | (si.dunning_status != "Closed"))
 		.run(as_dict=True)
 	)
 	if not rows:
@@ -69,6 +126,7 @@ def close_settled_invoices(invoices: Iterable[str]) -> list[str]:
 			{
 				"doctype": "Dunning Contact Log",
 				"customer": row.customer,
+				"company": row.company,
 				"sales_invoice": row.name,
 				"entry_type": "Payment Received",
 				"direction": "Inbound",

@@ -344,6 +344,9 @@ class TestEscalation(FrappeTestCase):
 		payment = get_payment_entry("Sales Invoice", invoice.name)
 		payment.reference_no, payment.reference_date = "VIR-43", TODAY
 		payment.insert(ignore_permissions=True).submit()
+		# Closing runs after the accountant's transaction commits, never inside it.
+		self.assertNotEqual(frappe.db.get_value("Sales Invoice", invoice.name, "dunning_status"), "Closed")
+		frappe.db.commit()
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "dunning_status"), "Closed")
 		received = frappe.get_all(
 			"Dunning Contact Log", filters={"sales_invoice": invoice.name, "entry_type": "Payment Received"}
@@ -351,3 +354,23 @@ class TestEscalation(FrappeTestCase):
 		self.assertEqual(len(received), 1)
 		self.run_on(add_days(TODAY, 5), [customer])
 		self.assertEqual([row.level for row in logs(invoice.name)], [2])
+
+	def test_a_failing_closing_never_fails_the_payment_entry(self):
+		from unittest.mock import patch
+
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+		customer = self.customer()
+		invoice = make_overdue_invoice(days_overdue=5, customer=customer, today=TODAY)
+		self.run_on(TODAY, [customer])
+		errors_before = frappe.db.count("Error Log")
+		payment = get_payment_entry("Sales Invoice", invoice.name)
+		payment.reference_no, payment.reference_date = "VIR-44", TODAY
+		with patch(
+			"relance_app.dunning.closing.close_settled_invoices", side_effect=RuntimeError("mail server down")
+		):
+			payment.insert(ignore_permissions=True).submit()
+			frappe.db.commit()
+		self.assertEqual(frappe.db.get_value("Payment Entry", payment.name, "docstatus"), 1)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
+		self.assertEqual(frappe.db.count("Error Log"), errors_before + 1)
