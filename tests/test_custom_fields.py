@@ -14,6 +14,7 @@ def test_insert_after_chains_only_to_known_fields():
 		"Sales Invoice": "payment_schedule",
 		"Customer": "credit_limits",
 		"Customer Group": "payment_terms",
+		"Dunning Type": "dunning_type",
 	}
 	for doctype, fields in get_custom_fields().items():
 		known = {anchors[doctype]}

@@ -6,7 +6,8 @@ ERPNext's `Dunning.validate` recomputes each Overdue Payment row's interest as `
 365 × (posting date - due date)`` every time a draft is validated: one flat rate, counted from the due date,
 blind to partial payments and half-years. Setting a row's interest by hand does not survive that. So:
 
-- A formal notice is a Dunning of the company's "Mise en demeure" Dunning Type (created on first use, with a
+- A formal notice is a Dunning of the company's formal-notice Dunning Type (created at install and with each
+  company, marked by the `dunning_formal_notice` custom field, with a
   rate of interest of 0 and no flat fee, carrying the income account and cost center the Payment Entry uses
   for the penalties). That type is what marks a Dunning as French-law.
 - `apply_french_law` sets the rows' interest to the engine's (as of the Dunning's posting date), the fee to €40
@@ -52,13 +53,10 @@ from relance_app.penalties.ledger import instalment_terms, terms_by_row
 
 
 def is_formal_notice(doc) -> bool:
-	"""True for a Dunning of a "Mise en demeure" Dunning Type: its interest and fee follow French law."""
+	"""True for a Dunning of a company's formal-notice Dunning Type: its interest and fee follow French law."""
 	if not doc.get("dunning_type"):
 		return False
-	return (
-		frappe.get_cached_value("Dunning Type", doc.dunning_type, "dunning_type")
-		== FORMAL_NOTICE_DUNNING_TYPE
-	)
+	return bool(frappe.get_cached_value("Dunning Type", doc.dunning_type, "dunning_formal_notice"))
 
 
 def apply_french_law(doc, *, policy: str | None = None) -> dict[str, PenaltyResult]:
@@ -121,22 +119,30 @@ class FrenchLawDunning(Dunning):
 		round_totals(self)
 
 
+def formal_notice_dunning_type(company: str) -> str | None:
+	"""The name of the company's formal-notice Dunning Type, if it has one."""
+	return frappe.db.get_value("Dunning Type", {"company": company, "dunning_formal_notice": 1}, "name")
+
+
 def ensure_dunning_type(company: str) -> str:
-	"""The company's "Mise en demeure" Dunning Type: no flat rate nor fee, its income account and cost center
-	receive the penalties collected with the Payment Entry. Created on first use; accountants may change the
-	account afterwards."""
-	name = frappe.db.get_value(
-		"Dunning Type", {"company": company, "dunning_type": FORMAL_NOTICE_DUNNING_TYPE}, "name"
-	)
+	"""The company's formal-notice Dunning Type ("Mise en demeure - <abbr>"): no flat rate nor fee; its income
+	account and cost center receive the penalties collected with the Payment Entry.
+
+	ERPNext's `Dunning Type.dunning_type` is unique across the site, so each company gets its own value. Created
+	at install and when a company is created (never while previewing or during a run); accountants may change
+	the account afterwards.
+	"""
+	name = formal_notice_dunning_type(company)
 	if name:
 		return name
 	defaults = frappe.get_cached_value(
-		"Company", company, ["default_income_account", "cost_center"], as_dict=True
+		"Company", company, ["abbr", "default_income_account", "cost_center"], as_dict=True
 	)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Dunning Type",
-			"dunning_type": FORMAL_NOTICE_DUNNING_TYPE,
+			"dunning_type": f"{FORMAL_NOTICE_DUNNING_TYPE} - {defaults.abbr}",
+			"dunning_formal_notice": 1,
 			"company": company,
 			"rate_of_interest": 0,
 			"dunning_fee": 0,
@@ -146,6 +152,18 @@ def ensure_dunning_type(company: str) -> str:
 	)
 	doc.insert(ignore_permissions=True)
 	return doc.name
+
+
+def _required_dunning_type(company: str) -> str:
+	name = formal_notice_dunning_type(company)
+	if not name:
+		frappe.throw(
+			_(
+				"Company {0} has no formal-notice Dunning Type. Run `bench --site <site> migrate`, or save the "
+				"company again, to create it."
+			).format(company)
+		)
+	return name
 
 
 def build_formal_notice(
@@ -182,7 +200,7 @@ def build_formal_notice(
 			"currency": currency,
 			"conversion_rate": _conversion_rate(currency, company, today),
 			"posting_date": today,
-			"dunning_type": ensure_dunning_type(company),
+			"dunning_type": _required_dunning_type(company),
 			"language": language,
 			"overdue_payments": [
 				{

@@ -1,6 +1,6 @@
-from relance_app.setup.install import create_default_policy
+from relance_app.setup.install import setup_company
 
 
 def after_insert(doc, method=None):
-	"""Give a new company the default French dunning ladder, so reminders work out of the box."""
-	create_default_policy(doc.name)
+	"""Give a new company the default French dunning ladder and its formal-notice Dunning Type."""
+	setup_company(doc.name)

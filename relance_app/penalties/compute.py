@@ -14,7 +14,6 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Min
 from frappe.utils import getdate
 
-from relance_app.common.constants import FORMAL_NOTICE_DUNNING_TYPE
 from relance_app.common.policy_store import resolve_policies
 from relance_app.common.rate_store import get_rate_table
 from relance_app.common.validation import DunningConfigurationError, engine_message
@@ -172,7 +171,7 @@ def first_notice_dates(invoices: Iterable[str], *, exclude: str | None = None) -
 		.select(row.sales_invoice, Min(dunning.posting_date).as_("first_notice"))
 		.where(row.sales_invoice.isin(names))
 		.where(dunning.docstatus == 1)
-		.where(dunning_type.dunning_type == FORMAL_NOTICE_DUNNING_TYPE)
+		.where(dunning_type.dunning_formal_notice == 1)
 		.groupby(row.sales_invoice)
 	)
 	if exclude:

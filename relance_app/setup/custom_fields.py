@@ -144,6 +144,18 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "dunning_contact",
 			},
 		],
+		"Dunning Type": [
+			{
+				"fieldname": "dunning_formal_notice",
+				"fieldtype": "Check",
+				"label": N_("French-law Formal Notice"),
+				"insert_after": "dunning_type",
+				"read_only": 1,
+				"description": N_(
+					"Set by relance_app on each company's mise en demeure type: its Dunnings follow French law."
+				),
+			},
+		],
 		"Customer Group": [
 			{
 				"fieldname": "dunning_policy",

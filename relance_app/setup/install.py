@@ -9,6 +9,7 @@ from relance_app.common.constants import CHANNEL_LABELS
 from relance_app.common.rate_store import seed_rates
 from relance_app.engine.default_templates import DEFAULT_TEMPLATES
 from relance_app.engine.policy import default_policy
+from relance_app.formal_notice.dunning import ensure_dunning_type
 from relance_app.setup.custom_fields import get_custom_fields
 
 
@@ -17,7 +18,7 @@ def after_install() -> None:
 	seed_rates()
 	create_default_templates()
 	for company in frappe.get_all("Company", pluck="name"):
-		create_default_policy(company)
+		setup_company(company)
 
 
 def before_uninstall() -> None:
@@ -27,6 +28,12 @@ def before_uninstall() -> None:
 	singles = frappe.get_all("DocType", filters={"module": "Relance App", "issingle": 1}, pluck="name")
 	if singles:
 		frappe.db.delete("Singles", {"doctype": ("in", singles)})
+
+
+def setup_company(company: str) -> None:
+	"""What every company needs to be dunned: the default ladder and its formal-notice Dunning Type."""
+	create_default_policy(company)
+	ensure_dunning_type(company)
 
 
 def make_custom_fields() -> None:
