@@ -1,7 +1,9 @@
 """`relance`: the dunning engine on the command line, no Frappe needed.
 
     relance plan --invoices examples/open-invoices.csv --date 2026-11-23 [--policy policy.json] [--days 7] [--json]
-    relance penalty --amount 2400 --due 2025-09-30 --paid 2026-01-15 [--debtor B2B|B2C] [--rate 15] [--json]
+    relance penalty --amount 2400 --due 2025-09-30 --paid 2026-01-15 [--debtor B2B|B2C|public] [--rate 15] [--json]
+    relance penalty --instalment 2025-07-31:2000 --instalment 2025-08-31:2000 --paid 2025-10-31 \
+        [--indemnity-per invoice|instalment] [--proceedings-date 2025-10-15]
     relance policy            # prints the default French policy as JSON, a starting point for your own
 
 Exit codes: 0 success, 2 bad input (with a message on stderr saying what and where).
@@ -65,12 +67,34 @@ def _parser() -> argparse.ArgumentParser:
 	p.set_defaults(handler=_cmd_plan)
 
 	p = sub.add_parser("penalty", help="French late-payment penalties for one invoice")
-	p.add_argument("--amount", required=True, type=_decimal_arg, help="amount including VAT")
-	p.add_argument("--due", required=True, type=_date_arg, help="due date")
+	p.add_argument("--amount", type=_decimal_arg, help="amount including VAT (or give --instalment)")
+	p.add_argument("--due", type=_date_arg, help="due date (or give --instalment)")
+	p.add_argument(
+		"--instalment",
+		action="append",
+		default=[],
+		metavar="DATE:AMOUNT",
+		help="one instalment of the invoice, due date and amount incl. VAT, e.g. 2025-07-31:2000 (repeatable)",
+	)
+	p.add_argument(
+		"--indemnity-per",
+		choices=("invoice", "instalment"),
+		default="invoice",
+		help="one €40 recovery indemnity per late invoice (default) or per late instalment",
+	)
 	p.add_argument("--paid", type=_date_arg, default=date.today(), help="payment date (default: today)")
-	p.add_argument("--debtor", choices=("B2B", "B2C"), default="B2B")
-	p.add_argument("--rate", type=_decimal_arg, help="contractual annual rate in percent")
+	p.add_argument("--debtor", choices=("B2B", "B2C", "public"), default="B2B")
+	p.add_argument(
+		"--rate",
+		type=_decimal_arg,
+		help="contractual annual rate in percent (B2B: at least 3 × the legal rate)",
+	)
 	p.add_argument("--notice-date", type=_date_arg, help="date of the mise en demeure (B2C)")
+	p.add_argument(
+		"--proceedings-date",
+		type=_date_arg,
+		help="opening judgment of sauvegarde, redressement or liquidation judiciaire (interest stops)",
+	)
 	p.add_argument(
 		"--payment",
 		action="append",
@@ -279,32 +303,43 @@ def _read_holidays(path: Path) -> frozenset[date]:
 
 def _cmd_penalty(args: argparse.Namespace, out: TextIO) -> int:
 	from relance_app.engine.law import describe, late_payment_penalty
+	from relance_app.engine.law_invoice import describe_invoice, invoice_penalty
 
-	payments = []
-	for raw in args.payment:
-		when, sep, amount = raw.partition(":")
-		if not sep:
-			raise InputError(f"--payment {raw!r}: expected DATE:AMOUNT, e.g. 2025-11-15:1000")
-		try:
-			payments.append((_date_arg(when), _decimal_arg(amount)))
-		except argparse.ArgumentTypeError as exc:
-			raise InputError(f"--payment {raw!r}: {exc}") from None
-	result = late_payment_penalty(
-		args.amount,
-		args.due,
-		args.paid,
-		debtor=args.debtor,
-		contractual_rate=args.rate,
-		payments=tuple(payments),
-		notice_date=args.notice_date,
-	)
+	payments = [_dated_amount("--payment", raw) for raw in args.payment]
+	terms = {
+		"debtor": args.debtor,
+		"contractual_rate": args.rate,
+		"payments": tuple(payments),
+		"notice_date": args.notice_date,
+		"proceedings_date": args.proceedings_date,
+	}
+	if args.instalment:
+		if args.amount is not None or args.due is not None:
+			raise InputError("give either --amount and --due, or --instalment (repeatable), not both")
+		instalments = [_dated_amount("--instalment", raw) for raw in args.instalment]
+		result = invoice_penalty(instalments, args.paid, indemnity_per=args.indemnity_per, **terms)
+		text = describe_invoice(result)
+	else:
+		if args.amount is None or args.due is None:
+			raise InputError("give --amount and --due, or the schedule with --instalment DATE:AMOUNT")
+		result = late_payment_penalty(args.amount, args.due, args.paid, **terms)
+		text = describe(result)
 	if args.json:
 		json.dump(result.as_dict(), out, indent=2, ensure_ascii=False)
 		out.write("\n")
 	else:
-		text = describe(result)
 		out.write(text if text.endswith("\n") else text + "\n")
 	return 0
+
+
+def _dated_amount(option: str, raw: str) -> tuple[date, Decimal]:
+	when, sep, amount = raw.partition(":")
+	if not sep:
+		raise InputError(f"{option} {raw!r}: expected DATE:AMOUNT, e.g. 2025-11-15:1000")
+	try:
+		return _date_arg(when), _decimal_arg(amount)
+	except argparse.ArgumentTypeError as exc:
+		raise InputError(f"{option} {raw!r}: {exc}") from None
 
 
 # -- policy ----------------------------------------------------------------------------------------------
