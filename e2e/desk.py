@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -200,7 +201,8 @@ def login(page, base_url: str, user: str, password: str) -> None:
 	page.fill("#login_email", user)
 	page.fill("#login_password", password)
 	page.click(".btn-login")
-	page.wait_for_url("**/app**")
+	# v15 lands on /app, v16 on /desk
+	page.wait_for_url(re.compile(r".*/(app|desk)(/.*)?$"))
 	page.wait_for_function(
 		"() => window.frappe && frappe.boot && frappe.session && frappe.session.user !== 'Guest'"
 	)
