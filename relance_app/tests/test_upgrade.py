@@ -12,7 +12,7 @@ class TestReportRename(FrappeTestCase):
 		# Put the site back as the first release left it: the reports under their French names, with a custom
 		# role on one, a saved user setting, and a workspace link (the workspace JSON of that release).
 		for old, new in RENAMED_REPORTS.items():
-			frappe.rename_doc("Report", new, old, force=True, ignore_permissions=True)
+			frappe.rename_doc("Report", new, old, force=True)
 		self.old_worklist = "Relances à faire"
 		frappe.get_doc(
 			{"doctype": "Custom Role", "report": self.old_worklist, "roles": [{"role": "Accounts User"}]}
@@ -28,7 +28,7 @@ class TestReportRename(FrappeTestCase):
 		frappe.db.rollback()
 		for old, new in RENAMED_REPORTS.items():
 			if frappe.db.exists("Report", old) and not frappe.db.exists("Report", new):
-				frappe.rename_doc("Report", old, new, force=True, ignore_permissions=True)
+				frappe.rename_doc("Report", old, new, force=True)
 		frappe.db.delete("Custom Role", {"report": ("in", [*RENAMED_REPORTS, *RENAMED_REPORTS.values()])})
 		frappe.db.sql(
 			"delete from `__UserSettings` where doctype in %s",

@@ -26,9 +26,9 @@ def rename_report(old: str, new: str) -> None:
 		return
 	if frappe.db.exists("Report", new):
 		# Both exist (the new one came with a partial upgrade): merge the old into the new.
-		frappe.rename_doc("Report", old, new, force=True, merge=True, ignore_permissions=True)
+		frappe.rename_doc("Report", old, new, force=True, merge=True)
 	else:
-		frappe.rename_doc("Report", old, new, force=True, ignore_permissions=True)
+		frappe.rename_doc("Report", old, new, force=True)
 	frappe.db.sql(
 		"update `__UserSettings` set doctype = %s where doctype = %s and not exists "
 		"(select 1 from (select user from `__UserSettings` where doctype = %s) as taken "
