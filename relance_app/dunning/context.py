@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,7 +32,8 @@ def build_context(
 	"""Everything a template may use for one message to `customer` about `instalments` at `level`."""
 	invoice_rows = invoice_rows or _invoice_rows(inst.invoice for inst in instalments)
 	links = payment_links(inst.invoice for inst in instalments)
-	company_info = company_details(company)
+	# A copy: company_details is cached for the whole run, and callers adjust the context they get back.
+	company_info = copy.deepcopy(company_details(company))
 	customer_info = customer_details(customer)
 	currency = instalments[0].currency if instalments else "EUR"
 	invoices = []
