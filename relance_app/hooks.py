@@ -38,15 +38,16 @@ scheduler_events = {
 }
 
 # App keys
-# Jinja: the reminder templates' filters (money, date_fr, date_long) also work in desk-rendered templates
-# and print formats (and let Email Template accept our templates when saved); the mise en demeure print
-# format gets its figures from relance_formal_notice_context.
+# Jinja: the reminder templates' filters also work in desk-rendered templates and print formats (and let
+# Email Template accept our templates when saved); they are site-wide, hence the relance_ prefix (Frappe
+# names a filter after its function). The mise en demeure print format gets its figures from
+# relance_formal_notice_context.
 jinja = {
 	"methods": ["relance_app.formal_notice.letter.relance_formal_notice_context"],
 	"filters": [
-		"relance_app.engine.render.money",
-		"relance_app.engine.render.date_fr",
-		"relance_app.engine.render.date_long",
+		"relance_app.engine.render.relance_money",
+		"relance_app.engine.render.relance_date",
+		"relance_app.engine.render.relance_date_long",
 	],
 }
 

@@ -31,25 +31,25 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 	DefaultTemplate(
 		"Relance J-5 - Rappel amical",
 		"fr",
-		"Rappel : facture(s) " + _NAMES + " à échéance le {{ invoices[0].due_date | date_fr }}",
+		"Rappel : facture(s) " + _NAMES + " à échéance le {{ invoices[0].due_date | relance_date }}",
 		"friendly_reminder.fr.html",
 	),
 	DefaultTemplate(
 		"Relance J+5 - Facture échue",
 		"fr",
-		"Facture(s) " + _NAMES + " impayée(s) : {{ total | money(currency) }}",
+		"Facture(s) " + _NAMES + " impayée(s) : {{ total | relance_money(currency) }}",
 		"overdue_reminder.fr.html",
 	),
 	DefaultTemplate(
 		"Relance J+10 - Récapitulatif après appel",
 		"fr",
-		"Suite à notre appel : récapitulatif des sommes dues ({{ total | money(currency) }})",
+		"Suite à notre appel : récapitulatif des sommes dues ({{ total | relance_money(currency) }})",
 		"call_recap.fr.html",
 	),
 	DefaultTemplate(
 		"Relance J+30 - Mise en demeure",
 		"fr",
-		"Mise en demeure de payer : {{ total | money(currency) }} ({{ company.name }})",
+		"Mise en demeure de payer : {{ total | relance_money(currency) }} ({{ company.name }})",
 		"formal_notice.fr.html",
 	),
 	DefaultTemplate(
@@ -61,25 +61,25 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
 	DefaultTemplate(
 		"Dunning D-5 - Friendly reminder",
 		"en",
-		"Reminder: invoice(s) " + _NAMES + " due on {{ invoices[0].due_date | date_fr }}",
+		"Reminder: invoice(s) " + _NAMES + " due on {{ invoices[0].due_date | relance_date }}",
 		"friendly_reminder.en.html",
 	),
 	DefaultTemplate(
 		"Dunning D+5 - Overdue invoice",
 		"en",
-		"Invoice(s) " + _NAMES + " unpaid: {{ total | money(currency) }}",
+		"Invoice(s) " + _NAMES + " unpaid: {{ total | relance_money(currency) }}",
 		"overdue_reminder.en.html",
 	),
 	DefaultTemplate(
 		"Dunning D+10 - Call summary",
 		"en",
-		"Following our call: summary of amounts due ({{ total | money(currency) }})",
+		"Following our call: summary of amounts due ({{ total | relance_money(currency) }})",
 		"call_recap.en.html",
 	),
 	DefaultTemplate(
 		"Dunning D+30 - Formal notice",
 		"en",
-		"Formal notice to pay: {{ total | money(currency) }} ({{ company.name }})",
+		"Formal notice to pay: {{ total | relance_money(currency) }} ({{ company.name }})",
 		"formal_notice.en.html",
 	),
 	DefaultTemplate(
