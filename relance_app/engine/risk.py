@@ -3,27 +3,33 @@ each open invoice. Pure: the Frappe layer reads the history in set-based queries
 values and calls `score_customers`; nothing here reads the database or the clock.
 
 Inputs, per customer: the paid invoices (due date, payment date, amount), the open ones, the count of broken
-payment promises and of disputes, and the class a user pinned by hand if any. The numbers below are the
-module constants (risk_model.py for the statistics); days are counted as paid date - due date, clipped to
-[-30, 180], and invoices are ordered by due date.
+payment promises and of disputes, and the class a user pinned by hand if any. Days late d = paid date - due
+date, clipped to [-30, 180]; invoices are ordered by due date. The numbers are the constants of this module
+and of risk_model.py (which computes the statistics); they were tuned on benchmarks/risk_backtest.py.
 
-Level (how late the customer pays). A forgetting mean: start from the prior mean delay mu0 worth k invoices,
-then for each paid invoice, oldest first, multiply everything known by alpha = 0.5 ** (1 / 4) (half-life four
-invoices) and add the invoice's delay with weight 1:
+Forgetting mean (the building block). Start from the prior value v0 worth k invoices; for each paid invoice,
+oldest first, multiply everything known by alpha = 0.5 ** (1 / half-life) and add the invoice with weight 1:
 
-    L = (k alpha^n mu0 + sum_i alpha^(n-1-i) d_i) / (k alpha^n + sum_i alpha^(n-1-i))
+    M = (k alpha^n v0 + sum_i alpha^(n-1-i) d_i) / (k alpha^n + sum_i alpha^(n-1-i))
 
 This is empirical-Bayes shrinkage toward the population in which the prior is the oldest evidence: a new
-customer sits at mu0, one with two years of history at their own recent behaviour. The same formula with a
-half-life of 1.5 invoices gives the recent level R, and on 0/1 values (paid more than 3 days late) the late
-share s, starting from the population's late share.
+customer sits at the population's value, one with two years of history at their own recent behaviour. The
+prior (mu0 mean delay, its late share, spread, k) is `population_prior` of the customers scored together:
+k = within-customer variance / between-customer variance, in [0.5, 10]; `DEFAULT_PRIOR` otherwise.
 
-Trend. A weighted least-squares slope b of delay against due date (half-life six invoices, at least three
-invoices), shrunk toward zero by its signal-to-noise ratio, b_s = b * b² / (b² + Var(b)). The expected delay
-of an invoice due on day x is then mu(x) = L + b_s * h, h = x - (weighted mean due date), h capped at +/- 60
-days.
+    L = forgetting mean of d, half-life 4 invoices            (level)
+    R = forgetting mean of d, half-life 1.5 invoices          (recent level: the trend, as the score sees it)
+    s = forgetting mean of [d > 3], half-life 4 invoices      (share paid late)
 
-Score (each part can only grow when any paid invoice is paid later, so paying later never improves it):
+Trend (for the dates). Weighted least squares of d against the due date, weights of half-life 6 invoices, at
+least three invoices: weighted mean B at the weighted mean due date c (B also shrunk by the forgetting
+rule), slope b, shrunk by its own uncertainty as b_s = b * max(0, 1 - 3 Var(b) / b²): a slope with a t-ratio
+under sqrt(3) counts for nothing, a clear one almost fully. The expected delay of an invoice due on day x is
+
+    mu(x) = B + b_s * (x' - c),  x' = x kept between the first paid due date and the last one + 60 days.
+
+Score, 0-100. Each part is non-decreasing in every invoice's days late, so a customer never improves their
+score by paying any invoice later (the fitted slope is kept out of it for that reason; R carries the trend):
 
     delay      45 * (1 - exp(-max(L, R, 0) / 20))
     late share 15 * s
@@ -31,18 +37,17 @@ Score (each part can only grow when any paid invoice is paid later, so paying la
     disputes    5 * (1 - 0.5 ** disputes)
     overdue    20 * (1 - exp(-r / 1.5)),  r = sum(outstanding * min(1, days overdue / 30)) / usual invoice
 
-"usual invoice" is the forgetting mean of paid amounts (no paid invoice: the mean open amount). The score is
-the rounded sum (0-100), the class Low below 20, High from 45, Normal between (the issue's "medium"). A class
-pinned by hand wins; the computed one is still returned.
+"usual invoice": forgetting mean of paid amounts (no paid invoice: the mean open amount). Score = the sum
+rounded half-up; class Low below 20, High from 45, Normal between (the issue's "medium"). A class pinned by
+hand wins; the computed one is still returned.
 
-Predicted payment date of an open invoice due on day x, `a` = today - due date (negative if not yet due):
-the invoice is unpaid at the start of today, so its delay D is at least a, and the prediction is
-E[D | D >= a]. Two estimates are blended: the customer's own past delays moved along the trend to this
-invoice (mu(x) + each past residual), keeping those >= a, weighted by recency; and a Laplace distribution
-around mu(x) with the customer's spread (the forgetting mean absolute residual, from the prior's spread),
-worth two invoices, whose conditional mean has a closed form (a + spread once a >= mu(x)). Date = due date +
-round(E), never before today nor the posting date. An invoice already later than usual therefore gets a date
-from today on, not a date in the past.
+Predicted payment date of an open invoice due on day x, with a = today - due date (negative if not yet due).
+It is unpaid at the start of today, so its delay D is at least a; the prediction is E[D | D >= a], a blend of
+two estimates: the customer's own past delays moved along the trend to this invoice (mu(x) + each past
+residual), keeping those >= a, with their recency weights; and a Laplace distribution around mu(x) with the
+customer's spread (forgetting mean absolute residual), worth two invoices, whose conditional mean has a
+closed form (a + spread once a >= mu(x)). Date = due date + E rounded half-up, never before today nor the
+posting date. An invoice already later than usual therefore gets a date from today on, never in the past.
 
 Reasons are `Reason` values: a translatable template (marked with `N_`) and its parameters, never formatted
 English; the Frappe layer shows ``_(reason.template).format(**reason.params)``.

@@ -22,9 +22,11 @@ GRACE_DAYS = 3
 LEVEL_HALF_LIFE = 4.0
 RECENT_HALF_LIFE = 1.5
 TREND_HALF_LIFE = 6.0
-# The trend is extrapolated at most this many days past the weighted centre of the invoices it was fitted on.
+# The trend is extrapolated at most this many days past the due date of the last paid invoice.
 TREND_HORIZON_DAYS = 60
 MIN_SCALE = 1.0
+# How strongly an uncertain slope is pulled toward zero (1: by its plain signal-to-noise ratio).
+SLOPE_DOUBT = 3.0
 # Weight, in invoices, of the smooth (Laplace) tail against the customer's own past delays when estimating
 # how late an invoice that is already late will end up.
 TAIL_STRENGTH = 2.0
@@ -56,16 +58,22 @@ class Fit:
 	level: float
 	recent: float
 	late_share: float
+	base: float
 	scale: float
 	slope: float
 	raw_slope: float
 	centre: float
+	first: int
+	last: int
 	residuals: tuple[tuple[float, float], ...]
 
 	def centre_delay(self, due_ordinal: int) -> float:
 		"""Expected days late of an invoice due on `due_ordinal`: level plus the (capped) trend."""
-		horizon = max(-TREND_HORIZON_DAYS, min(TREND_HORIZON_DAYS, due_ordinal - self.centre))
-		return clip(self.level + self.slope * horizon)
+		if not self.count:
+			return clip(self.base)
+		# Within the fitted invoices the line is used as is; past the last one, for TREND_HORIZON_DAYS at most.
+		where = max(self.first, min(self.last + TREND_HORIZON_DAYS, due_ordinal))
+		return clip(self.base + self.slope * (where - self.centre))
 
 
 def clip(days: float) -> float:
@@ -103,9 +111,10 @@ def trend(points: Sequence[tuple[int, float]]) -> tuple[float, float, float]:
 	"""(slope, shrunk slope, weighted centre) of days late against the due date, in days late per day.
 
 	Weighted least squares with `TREND_HALF_LIFE` recency weights. The slope is then shrunk toward zero by
-	its signal-to-noise ratio, slope * slope² / (slope² + variance of the slope): a clear deterioration is
-	kept, a slope an erratic customer draws by chance mostly vanishes. Fewer than three invoices, or all due
-	on the same day: no trend.
+	its own uncertainty, slope * max(0, 1 - SLOPE_DOUBT * Var(slope) / slope²) (positive-part James-Stein):
+	a clear deterioration is kept, a slope an erratic customer draws by chance vanishes. Var(slope) comes
+	from the weighted residuals (effective count n_eff = (sum w)² / sum w²). Fewer than three invoices, all
+	due on the same day, or n_eff <= 2: no trend.
 	"""
 	weights = recency_weights(len(points), TREND_HALF_LIFE)
 	total = sum(weights)
@@ -129,7 +138,7 @@ def trend(points: Sequence[tuple[int, float]]) -> tuple[float, float, float]:
 	variance /= sxx * sxx
 	if slope == 0.0:
 		return 0.0, 0.0, centre
-	return slope, slope * slope * slope / (slope * slope + variance), centre
+	return slope, slope * max(0.0, 1.0 - SLOPE_DOUBT * variance / (slope * slope)), centre
 
 
 def fit(points: Sequence[tuple[int, float]], prior: Prior) -> Fit:
@@ -143,23 +152,24 @@ def fit(points: Sequence[tuple[int, float]], prior: Prior) -> Fit:
 	late = [1.0 if d > GRACE_DAYS else 0.0 for d in delays]
 	late_share = forgetting_mean(late, LEVEL_HALF_LIFE, prior.late_share, prior.strength)
 	raw_slope, slope, centre = trend(points)
-	weights = recency_weights(count, LEVEL_HALF_LIFE)
-	data_centre = sum(w * x for w, (x, _d) in zip(weights, points, strict=True))
-	data_centre = data_centre / sum(weights) if count else 0.0
-	# Residuals around the fitted line, for the spread and the conditional estimate of an overdue invoice.
-	residuals = tuple(
-		(w, d - level - slope * (x - data_centre)) for w, (x, d) in zip(weights, points, strict=True)
-	)
-	spread = forgetting_mean([abs(r) for _w, r in residuals], LEVEL_HALF_LIFE, prior.scale, prior.strength)
+	# The prediction's line: the trend's weighted mean delay (shrunk to the prior) at the trend's centre.
+	base = forgetting_mean(delays, TREND_HALF_LIFE, prior.mean_delay, prior.strength)
+	weights = recency_weights(count, TREND_HALF_LIFE)
+	# Residuals around that line, for the spread and the conditional estimate of an overdue invoice.
+	residuals = tuple((w, d - base - slope * (x - centre)) for w, (x, d) in zip(weights, points, strict=True))
+	spread = forgetting_mean([abs(r) for _w, r in residuals], TREND_HALF_LIFE, prior.scale, prior.strength)
 	return Fit(
 		count=count,
 		level=level,
 		recent=recent,
 		late_share=late_share,
+		base=base,
 		scale=max(MIN_SCALE, spread),
 		slope=slope,
 		raw_slope=raw_slope,
-		centre=data_centre,
+		centre=centre,
+		first=points[0][0] if points else 0,
+		last=points[-1][0] if points else 0,
 		residuals=residuals,
 	)
 
@@ -203,7 +213,7 @@ def population_prior(samples: Sequence[Sequence[float]], default: Prior = DEFAUL
 
 	mean_delay is the mean of the customers' mean delays, scale the pooled mean absolute deviation around
 	each customer's own mean, late_share the mean of the customers' late shares. strength is sigma² / tau²
-	(within-customer variance over between-customer variance, method of moments), kept within [1, 10]
+	(within-customer variance over between-customer variance, method of moments), kept within [0.5, 10]
 	invoices: the more customers differ from each other, the faster one's own history takes over. Fewer than
 	five customers with a paid invoice: `default`.
 	"""
@@ -228,5 +238,5 @@ def population_prior(samples: Sequence[Sequence[float]], default: Prior = DEFAUL
 		mean_delay=mean,
 		scale=max(MIN_SCALE, scale),
 		late_share=late_share,
-		strength=min(10.0, max(1.0, strength)),
+		strength=min(10.0, max(0.5, strength)),
 	)
