@@ -15,6 +15,7 @@ def test_insert_after_chains_only_to_known_fields():
 		"Customer": "credit_limits",
 		"Customer Group": "payment_terms",
 		"Dunning Type": "dunning_type",
+		"Company": "registration_details",
 	}
 	for doctype, fields in get_custom_fields().items():
 		known = {anchors[doctype]}

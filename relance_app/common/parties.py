@@ -1,5 +1,12 @@
-"""Who the parties are: the creditor company (identity, address, bank details), the customer (debtor kind,
-contact), where messages go (email, mobile, postal address) and who sends them."""
+"""Who the parties are: the creditor company (identity, legal mentions, address, bank details), the customer
+(debtor kind, collective proceedings, contact), where messages go (email, mobile, postal address) and who sends
+them.
+
+Legal mentions (Code de commerce R123-237): every letter of a registered company gives its SIREN followed by
+"RCS" and the city of its registry, its legal form and its share capital. They come from the Company's custom
+fields (dunning_siren, dunning_rcs_city, dunning_legal_form, dunning_share_capital; ERPNext has none of them);
+the SIREN defaults to the one inside a French VAT number. python-stdnum checks SIREN and VAT numbers.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +15,59 @@ from dataclasses import dataclass
 
 import frappe
 from erpnext.setup.doctype.company.company import get_default_company_address
+from frappe import _
 from frappe.contacts.doctype.address.address import get_address_display
 from frappe.query_builder import DocType
+from frappe.utils import getdate
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import tva as stdnum_tva
 
-from relance_app.engine.identifiers import format_iban, siren_from_vat
+from relance_app.engine.identifiers import format_iban
+from relance_app.engine.law import B2B, B2C, PUBLIC
 from relance_app.engine.text import html_lines
+
+# Customer.dunning_debtor_kind (stored in English) -> the engine's debtor.
+DEBTOR_KINDS = {"Professional": B2B, "Consumer": B2C, "Public Body": PUBLIC}
+# ERPNext's Customer Type, when the debtor kind is empty.
+CUSTOMER_TYPE_KINDS = {"Company": "Professional", "Individual": "Consumer"}
+# Customer.dunning_proceedings_kind -> its French name, as a declaration of claim says it.
+PROCEEDINGS_FR = {
+	"Safeguard": "procédure de sauvegarde",
+	"Judicial Reorganisation": "redressement judiciaire",
+	"Judicial Liquidation": "liquidation judiciaire",
+}
 
 
 def company_details(company: str) -> dict:
-	"""Identity and bank details of the creditor, as the letter and the emails show them."""
+	"""Identity, legal mentions and bank details of the creditor, as the letter and the emails show them.
+
+	`legal_warnings` lists what the letter lacks or gets wrong (no SIREN, no RCS city...), translated.
+	"""
 	cache = frappe.local.cache.setdefault("relance_company_details", {})
 	if company in cache:
 		return cache[company]
 	row = frappe.db.get_value(
-		"Company", company, ["name", "company_name", "tax_id", "phone_no", "email", "website"], as_dict=True
+		"Company",
+		company,
+		[
+			"name",
+			"company_name",
+			"tax_id",
+			"phone_no",
+			"email",
+			"website",
+			"default_currency",
+			"dunning_siren",
+			"dunning_rcs_city",
+			"dunning_legal_form",
+			"dunning_share_capital",
+		],
+		as_dict=True,
 	)
 	if not row:
-		frappe.throw(frappe._("Company {0} not found.").format(company), frappe.DoesNotExistError)
+		frappe.throw(_("Company {0} not found.").format(company), frappe.DoesNotExistError)
 	bank = _company_bank_account(company)
-	tax_id = (row.tax_id or "").replace(" ", "")
+	tax_id = (row.tax_id or "").replace(" ", "").upper()
 	details = {
 		"name": row.company_name or row.name,
 		**_company_address(company),
@@ -34,12 +75,59 @@ def company_details(company: str) -> dict:
 		"phone": row.phone_no or "",
 		"website": row.website or "",
 		"vat_id": tax_id,
-		"siren": siren_from_vat(tax_id),
+		**legal_mentions(row, tax_id),
 		"iban": format_iban(bank.get("iban")),
 		"bic": bank.get("bic") or "",
 	}
 	cache[company] = details
 	return details
+
+
+def legal_mentions(row, tax_id: str) -> dict:
+	"""SIREN, RCS city, legal form and share capital (R123-237), the line a letter prints, and warnings."""
+	warnings = []
+	siren = stdnum_siren.compact(row.dunning_siren or "") if row.dunning_siren else ""
+	french_vat = tax_id.startswith("FR")
+	if french_vat and not stdnum_tva.is_valid(tax_id):
+		warnings.append(_("The company's VAT number {0} is not a valid French VAT number.").format(tax_id))
+	if not siren and french_vat and stdnum_tva.is_valid(tax_id):
+		siren = stdnum_tva.to_siren(tax_id)
+	if siren and not stdnum_siren.is_valid(siren):
+		warnings.append(_("The company's SIREN {0} is not valid (9 digits with a Luhn check).").format(siren))
+	elif siren and french_vat and stdnum_tva.is_valid(tax_id) and stdnum_tva.to_siren(tax_id) != siren:
+		warnings.append(
+			_("The company's SIREN {0} is not the one in its VAT number {1}.").format(siren, tax_id)
+		)
+	rcs_city = (row.dunning_rcs_city or "").strip()
+	legal_form = (row.dunning_legal_form or "").strip()
+	capital = row.dunning_share_capital or 0
+	missing = [
+		label
+		for label, value in (
+			(_("SIREN"), siren),
+			(_("RCS city"), rcs_city),
+			(_("legal form"), legal_form),
+			(_("share capital"), capital),
+		)
+		if not value
+	]
+	if missing:
+		warnings.append(
+			_(
+				"The company's legal mentions are incomplete ({0} missing): a French business letter must give "
+				"them (Code de commerce R123-237). Fill them in on the Company, section Legal Mentions (France)."
+			).format(", ".join(missing))
+		)
+	siren_text = stdnum_siren.format(siren) if siren and stdnum_siren.is_valid(siren) else siren
+	return {
+		"siren": siren_text,
+		"rcs_city": rcs_city,
+		"rcs": f"{siren_text} RCS {rcs_city}" if siren_text and rcs_city else "",
+		"legal_form": legal_form,
+		"share_capital": capital,
+		"capital_currency": row.default_currency or "EUR",
+		"legal_warnings": warnings,
+	}
 
 
 def _company_bank_account(company: str) -> dict:
@@ -71,8 +159,19 @@ def _company_address(company: str) -> dict:
 
 
 def customer_details(customer: str) -> dict:
+	"""The debtor: name, contact, kind for French law and collective proceedings (None when there are none)."""
 	row = frappe.db.get_value(
-		"Customer", customer, ["name", "customer_name", "customer_type", "dunning_contact"], as_dict=True
+		"Customer",
+		customer,
+		[
+			"name",
+			"customer_name",
+			"customer_type",
+			"dunning_contact",
+			"dunning_debtor_kind",
+			*PROCEEDINGS_FIELDS,
+		],
+		as_dict=True,
 	)
 	contact_name = ""
 	if row and row.dunning_contact:
@@ -81,13 +180,69 @@ def customer_details(customer: str) -> dict:
 			"",
 		)
 		contact_name = " ".join(part for part in (first, last) if part)
+	kind = debtor_kind(row)
 	return {
 		"name": customer,
 		"customer_name": (row.customer_name if row else None) or customer,
 		"contact_name": contact_name,
-		# ERPNext's customer type decides the law: a company is a professional debtor, an individual a consumer.
-		"debtor": "B2C" if row and row.customer_type == "Individual" else "B2B",
+		"debtor_kind": kind,
+		"debtor": DEBTOR_KINDS[kind],
+		"proceedings": proceedings_of(row),
 	}
+
+
+def debtor_kind(row) -> str:
+	"""The customer's debtor kind: its own field, else from ERPNext's Customer Type (Company: Professional)."""
+	kind = row.get("dunning_debtor_kind") if row else None
+	if kind in DEBTOR_KINDS:
+		return kind
+	return CUSTOMER_TYPE_KINDS.get(row.get("customer_type") if row else None, "Professional")
+
+
+PROCEEDINGS_FIELDS = (
+	"dunning_proceedings_kind",
+	"dunning_judgment_date",
+	"dunning_court",
+	"dunning_bodacc_date",
+	"dunning_mandataire_name",
+	"dunning_mandataire_address",
+	"dunning_securities",
+)
+
+
+def proceedings_of(row) -> dict | None:
+	"""The customer's collective proceedings as a dict, or None: a kind without a judgment date is not enough."""
+	if not row or not row.get("dunning_proceedings_kind") or not row.get("dunning_judgment_date"):
+		return None
+	kind = row.dunning_proceedings_kind
+	return {
+		"kind": kind,
+		"kind_fr": PROCEEDINGS_FR.get(kind, kind),
+		"judgment_date": getdate(row.dunning_judgment_date),
+		"court": row.get("dunning_court") or "",
+		"bodacc_date": getdate(row.dunning_bodacc_date) if row.get("dunning_bodacc_date") else None,
+		"mandataire_name": row.get("dunning_mandataire_name") or "",
+		"mandataire_address": row.get("dunning_mandataire_address") or "",
+		"securities": row.get("dunning_securities") or "",
+	}
+
+
+def customers_in_proceedings(customers) -> set[str]:
+	"""Which of `customers` are in collective proceedings (one query)."""
+	names = list(customers)
+	if not names:
+		return set()
+	return set(
+		frappe.get_all(
+			"Customer",
+			filters={
+				"name": ("in", names),
+				"dunning_proceedings_kind": ("is", "set"),
+				"dunning_judgment_date": ("is", "set"),
+			},
+			pluck="name",
+		)
+	)
 
 
 def payment_links(invoices: Iterable[str]) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 Queries, whatever the number of invoices: open Sales Invoices joined to their Payment Schedule (1), the last
 automatic step per instalment (2), the last contact per customer (3), open promises and disputes (4),
-customers (5), then policy resolution (`policies.resolve_policies`: 3) and holidays (one per company).
+customers (5, with their dunning exclusion and collective proceedings, which stop the ladder), then policy
+resolution (`policies.resolve_policies`: 3) and holidays (one per company).
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def select_open_instalments(
 				paused_until=getdate(row.dunning_paused_until) if row.dunning_paused_until else None,
 				promised_on=hold.get("promised_on"),
 				disputed=bool(hold.get("disputed")),
-				excluded=bool(customer.get("dunning_exclude")),
+				# Collective proceedings stay individual claims (Code de commerce L622-21): no reminder at all.
+				excluded=bool(customer.get("dunning_exclude") or in_proceedings(customer)),
 				high_risk=customer.get("dunning_risk_class") == "High",
 			)
 			policy = policy_of.get(name)
@@ -208,9 +210,20 @@ def _customers(names: set[str]) -> dict[str, dict]:
 	rows = frappe.get_all(
 		"Customer",
 		filters={"name": ("in", list(names))},
-		fields=["name", "dunning_exclude", "dunning_risk_class"],
+		fields=[
+			"name",
+			"dunning_exclude",
+			"dunning_risk_class",
+			"dunning_proceedings_kind",
+			"dunning_judgment_date",
+		],
 	)
 	return {row.name: row for row in rows}
+
+
+def in_proceedings(customer: dict) -> bool:
+	"""A customer whose collective proceedings are recorded (kind and judgment date): its ladder stops."""
+	return bool(customer.get("dunning_proceedings_kind") and customer.get("dunning_judgment_date"))
 
 
 def _last_contacts(customers: set[str]) -> dict[str, date]:

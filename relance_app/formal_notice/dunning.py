@@ -10,9 +10,12 @@ blind to partial payments and half-years. Setting a row's interest by hand does 
   company, marked by the `dunning_formal_notice` custom field, with a
   rate of interest of 0 and no flat fee, carrying the income account and cost center the Payment Entry uses
   for the penalties). That type is what marks a Dunning as French-law.
-- `apply_french_law` sets the rows' interest to the engine's (as of the Dunning's posting date), the fee to €40
-  per late instalment for B2B debtors (0 for consumers), rate_of_interest to 0, then the totals. It is the one
-  place that computes a French-law Dunning.
+- `apply_french_law` sets the rows' interest to the engine's (as of the Dunning's posting date), the fee to the
+  €40 indemnities (one per late invoice, or per late instalment when the policy says so; professional and
+  public debtors only, never consumers), rate_of_interest to 0, then the totals. It is the one place that
+  computes a French-law Dunning.
+- A customer in collective proceedings gets no formal notice (Code de commerce L622-21): `build_formal_notice`
+  refuses, and the ladder (dunning.selection) never reaches one.
 - `create_formal_notice` builds the Dunning as a `FrenchLawDunning`, ERPNext's controller with
   `validate_overdue_payments` replaced by `apply_french_law`: insert and submit go through ERPNext's own
   validation (currency, party details, dunning level) and the flat recomputation never runs. A submitted
@@ -48,8 +51,12 @@ from relance_app.formal_notice.letter import (
 	formal_notice_context,
 	letter_language,
 )
-from relance_app.penalties.compute import first_notice_dates, penalties_for_items
+from relance_app.penalties.compute import first_notice_dates, invoice_penalties
 from relance_app.penalties.ledger import instalment_terms, terms_by_row
+
+
+class ProceedingsError(frappe.ValidationError):
+	"""A formal notice asked for a customer in collective proceedings."""
 
 
 def is_formal_notice(doc) -> bool:
@@ -80,9 +87,8 @@ def apply_french_law(doc, *, policy: str | None = None) -> dict[str, PenaltyResu
 		seen.add(found.key)
 		notice = min(notices.get(row.sales_invoice, today), today)
 		items.append((found.key, found, found.due_date, notice))
-	results = penalties_for_items(
-		items, today=today, debtor=debtor, policy=policy or doc.flags.relance_policy
-	)
+	claims = invoice_penalties(items, today=today, debtor=debtor, policy=policy or doc.flags.relance_policy)
+	results = {key: result for claim in claims.values() for key, result in claim.by_key().items()}
 	for row in doc.overdue_payments:
 		found = terms[row.name or row.idx]
 		result = results[found.key]
@@ -93,6 +99,7 @@ def apply_french_law(doc, *, policy: str | None = None) -> dict[str, PenaltyResu
 	doc.rate_of_interest = 0
 	doc.dunning_fee = flt(sum((result.indemnity for result in results.values()), Decimal(0)))
 	doc.flags.relance_penalties = results
+	doc.flags.relance_claims = claims
 	return results
 
 
@@ -176,6 +183,20 @@ def build_formal_notice(
 	"""
 	today = getdate(today)
 	_validate_instalments(customer, company, instalments)
+	proceedings = customer_details(customer)["proceedings"]
+	if proceedings:
+		frappe.throw(
+			_(
+				"{0} is in collective proceedings ({1}, judgment of {2}): individual claims are stayed (Code de "
+				"commerce L622-21), so no formal notice can be sent. Declare the claims to the mandataire "
+				"judiciaire with the print format Déclaration de créance."
+			).format(
+				customer,
+				_(proceedings["kind"]),
+				frappe.format(proceedings["judgment_date"], {"fieldtype": "Date"}),
+			),
+			ProceedingsError,
+		)
 	terms = instalment_terms((inst.invoice for inst in instalments), until=today)
 	missing = [inst.key for inst in instalments if (inst.invoice, inst.instalment) not in terms]
 	if missing:

@@ -1,5 +1,10 @@
-"""The letter of a formal notice: its language, its data (parties, rows with the working of their penalties,
-deadline, payment means, earlier reminders, warnings for the sender), its HTML and PDF."""
+"""The letter of a formal notice: its language, its data (parties and their legal mentions, rows with the
+working of their penalties, the number of €40 indemnities and their basis, deadline, payment means, earlier
+reminders, warnings for the sender), its HTML and PDF.
+
+The payment deadline is computed once, by `notice_deadline`: the letter and the email that goes with it
+(dunning.context) give the same date.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +27,22 @@ from relance_app.common.policy_store import resolve_policies
 from relance_app.common.rate_store import get_rate_table
 from relance_app.common.validation import translated_warnings
 from relance_app.engine.dates import add_working_days
-from relance_app.engine.law import B2B, B2C, LEGAL_RATE_KIND, STATUTORY_MARGIN_POINTS
+from relance_app.engine.law import (
+	B2B,
+	B2C,
+	LEGAL_RATE_KIND,
+	PUBLIC,
+	PUBLIC_MARGIN_POINTS,
+	RECOVERY_INDEMNITY,
+	STATUTORY_MARGIN_POINTS,
+)
+from relance_app.engine.law_invoice import INDEMNITY_PER_INSTALMENT, INDEMNITY_PER_INVOICE
 from relance_app.engine.text import first_line, html_lines
 from relance_app.penalties.compute import (
 	PenaltyTerms,
 	first_notice_dates,
+	invoice_penalties,
 	load_penalty_terms,
-	penalties_for_items,
 )
 from relance_app.penalties.ledger import terms_by_row
 
@@ -46,6 +60,13 @@ DEFAULT_LANGUAGE = "fr"
 # The deadline runs from receipt, which the letter cannot know: it shows the date that follows from a
 # registered letter received two working days after it is sent (La Poste's usual "J+2").
 RECEIPT_DELAY_WORKING_DAYS = 2
+
+
+def notice_deadline(sent_on: date, deadline_days: int) -> tuple[date, date]:
+	"""(expected receipt, payment deadline) of a formal notice sent on `sent_on`: the deadline runs from receipt,
+	two working days after sending. The letter and its covering email both use this one computation."""
+	receipt = add_working_days(getdate(sent_on), RECEIPT_DELAY_WORKING_DAYS)
+	return receipt, receipt + timedelta(days=int(deadline_days))
 
 
 def letter_language(customer: str) -> str:
@@ -130,11 +151,23 @@ def formal_notice_context(doc) -> dict:
 			(found.key, found, getdate(row.due_date), min(notices.get(row.sales_invoice, today), today))
 		)
 	policy_terms = load_penalty_terms(set(invoices), doc.flags.relance_policy)
-	results = doc.flags.relance_penalties or penalties_for_items(
+	claims = doc.flags.relance_claims or invoice_penalties(
 		items, today=today, debtor=debtor, policy_terms=policy_terms
 	)
+	results = {key: result for claim in claims.values() for key, result in claim.by_key().items()}
 	kinds = _rate_kinds(policy_terms, debtor)
-	warnings = translated_warnings(w for r in results.values() for w in r.warnings)
+	warnings = translated_warnings(w for claim in claims.values() for w in claim.penalty.warnings)
+	warnings.extend(company.get("legal_warnings") or [])
+	if customer.get("proceedings"):
+		warnings.append(
+			_(
+				"{0} is in collective proceedings since {1}: no formal notice may be sent (Code de commerce "
+				"L622-21); declare the claims to the mandataire judiciaire instead."
+			).format(
+				customer["customer_name"],
+				frappe.format(customer["proceedings"]["judgment_date"], {"fieldtype": "Date"}),
+			)
+		)
 
 	rows = []
 	for row in doc.overdue_payments:
@@ -170,9 +203,7 @@ def formal_notice_context(doc) -> dict:
 						"end": segment.end,
 						"days": segment.days,
 						"rate": segment.rate,
-						"ecb_rate": segment.rate - STATUTORY_MARGIN_POINTS
-						if kinds.get(found.invoice) == "statutory"
-						else None,
+						"ecb_rate": _ecb_rate(segment.rate, kinds.get(found.invoice)),
 						"base": segment.base,
 						# Rounded for reading only: the interest claimed is the exact sum, rounded once.
 						"interest": segment.interest.quantize(CENT, rounding=ROUND_HALF_UP),
@@ -184,17 +215,24 @@ def formal_notice_context(doc) -> dict:
 
 	interest = to_money(doc.total_interest)
 	indemnity = to_money(doc.dunning_fee)
-	if indemnity != sum((row["indemnity"] for row in rows), Decimal(0)):
+	computed_indemnity = sum((claim.penalty.indemnity for claim in claims.values()), Decimal(0))
+	indemnity_count = sum(claim.penalty.indemnity_count for claim in claims.values())
+	indemnity_per = (
+		INDEMNITY_PER_INSTALMENT
+		if any(c.penalty.indemnity_per == INDEMNITY_PER_INSTALMENT for c in claims.values())
+		else INDEMNITY_PER_INVOICE
+	)
+	if indemnity != computed_indemnity:
 		warnings.append(
-			_("The recovery indemnity on this notice ({0}) differs from 40 € per late invoice ({1}).").format(
-				indemnity, sum((row["indemnity"] for row in rows), Decimal(0))
-			)
+			_(
+				"The recovery indemnity on this notice ({0}) differs from the {1} × 40 € computed now ({2})."
+			).format(indemnity, indemnity_count, computed_indemnity)
 		)
 	outstanding = to_money(doc.total_outstanding)
 	deadline_days = doc.flags.relance_deadline_days
 	if deadline_days is None:
 		deadline_days = _policy_deadline_days(invoices)
-	receipt = add_working_days(today, RECEIPT_DELAY_WORKING_DAYS)
+	receipt, deadline = notice_deadline(today, deadline_days)
 	links = sorted(set(payment_links(invoices).values()))
 	if not company["iban"] and not links:
 		warnings.append(
@@ -204,8 +242,9 @@ def formal_notice_context(doc) -> dict:
 		)
 	if not company["city"]:
 		warnings.append(_("The company has no address with a city: the letter cannot say where it was made."))
+	contractual_rates = sorted({t.contractual_rate for t in policy_terms.values() if t.contractual_rate})
 	legal_rate = None
-	if debtor == B2C:
+	if debtor == B2C and not contractual_rates:
 		lookup = get_rate_table().rate_in_force(LEGAL_RATE_KIND, notice_date)
 		legal_rate = lookup.rate_percent
 		if lookup.warning:
@@ -222,11 +261,23 @@ def formal_notice_context(doc) -> dict:
 			"address_lines": html_lines(doc.address_display),
 		},
 		"debtor": debtor,
+		"debtor_kind": customer["debtor_kind"],
 		"is_b2b": debtor == B2B,
+		"is_public": debtor == PUBLIC,
+		"is_consumer": debtor == B2C,
+		# Professionals and public bodies owe the €40 (D441-5, D2192-35); consumers never.
+		"indemnity_applies": debtor in (B2B, PUBLIC),
+		"contractual_rate": contractual_rates[0] if contractual_rates else None,
 		"currency": doc.currency,
 		"rows": rows,
 		"invoice_names": ", ".join(dict.fromkeys(row["invoice"] for row in rows)),
-		"late_count": sum(1 for row in rows if row["indemnity"]),
+		"late_count": indemnity_count,
+		"indemnity_count": indemnity_count,
+		"indemnity_unit": RECOVERY_INDEMNITY,
+		"indemnity_per": indemnity_per,
+		"indemnity_basis": list(
+			dict.fromkeys(b for claim in claims.values() for b in claim.penalty.indemnity_basis)
+		),
 		"outstanding": outstanding,
 		"interest": interest,
 		"indemnity": indemnity,
@@ -235,7 +286,7 @@ def formal_notice_context(doc) -> dict:
 		"legal_rate": legal_rate,
 		"deadline_days": deadline_days,
 		"expected_receipt": receipt,
-		"deadline": receipt + timedelta(days=deadline_days),
+		"deadline": deadline,
 		"payment_links": links,
 		"reminders": earlier_reminders(invoices, before=today, exclude_dunning=doc.name),
 		"signatory": _signatory(doc),
@@ -244,9 +295,21 @@ def formal_notice_context(doc) -> dict:
 
 
 def _rate_kinds(policy_terms: dict[str, PenaltyTerms], debtor: str) -> dict[str, str]:
-	"""Per invoice, which rate its penalties use: "contractual", else "statutory" (B2B) or "legal" (B2C)."""
+	"""Per invoice, which rate its penalties use: "contractual", else "statutory" (B2B), "legal" (B2C) or
+	"public" (ECB + 8 points; a public body's rate is set by the code, never by contract)."""
+	if debtor == PUBLIC:
+		return dict.fromkeys(policy_terms, "public")
 	default = "legal" if debtor == B2C else "statutory"
 	return {invoice: "contractual" if t.contractual_rate else default for invoice, t in policy_terms.items()}
+
+
+def _ecb_rate(rate: Decimal, kind: str | None) -> Decimal | None:
+	"""The ECB rate inside a statutory or public-body rate (shown as "taux BCE x % + 10 points"), else None."""
+	if kind == "statutory":
+		return rate - STATUTORY_MARGIN_POINTS
+	if kind == "public":
+		return rate - PUBLIC_MARGIN_POINTS
+	return None
 
 
 def _policy_deadline_days(invoices: list[str]) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
 from frappe.translate import print_language
 from frappe.utils import flt, getdate
 
@@ -26,6 +25,11 @@ def make_penalty_invoice(dunning: str) -> str:
 	frappe.has_permission("Sales Invoice", "create", throw=True)
 	doc = frappe.get_doc("Dunning", dunning)
 	doc.check_permission("read")
+	# The invoice restates the customer's overdue invoices: a user restricted (User Permissions) to other
+	# customers or companies gets nothing, even from a Dunning shared with them.
+	frappe.has_permission("Customer", "read", doc=doc.customer, throw=True)
+	for name in sorted({row.sales_invoice for row in doc.overdue_payments if row.sales_invoice}):
+		frappe.has_permission("Sales Invoice", "read", doc=name, throw=True)
 	if doc.docstatus != 1:
 		frappe.throw(_("Submit the formal notice {0} before invoicing its penalties.").format(doc.name))
 	if not is_formal_notice(doc):
@@ -58,6 +62,7 @@ def make_penalty_invoice(dunning: str) -> str:
 			"disable_rounded_total": 1,
 			"taxes_and_charges": "",
 			"remarks": remarks,
+			"dunning_formal_notice": doc.name,
 			"items": items,
 		}
 	)
@@ -87,39 +92,58 @@ def _penalty_items(doc, letter: dict) -> list[dict]:
 			)
 			for segment in row["segments"]
 		)
+		due = frappe.format(row["due_date"], {"fieldtype": "Date"})
+		if letter["is_b2b"]:
+			description = _(
+				"Late-payment penalties on invoice {0} due {1}, {2} days late ({3}). Code de commerce L441-10."
+			).format(label, due, row["days_late"], working)
+		elif letter["is_public"]:
+			description = _(
+				"Moratory interest on invoice {0} due {1}, {2} days late ({3}). Code de la commande publique "
+				"L2192-13 and R2192-31."
+			).format(label, due, row["days_late"], working)
+		elif row["rate_kind"] == "contractual":
+			description = _(
+				"Interest at the contractual rate on invoice {0} due {1} from the formal notice ({2}). Code civil "
+				"1231-6 and 1344-1."
+			).format(label, due, working)
+		else:
+			description = _(
+				"Interest at the legal rate on invoice {0} due {1} from the formal notice ({2}). Code civil 1231-6."
+			).format(label, due, working)
 		items.append(
 			{
 				"item_code": penalty_item,
 				"qty": 1,
 				"rate": flt(row["interest"]),
-				"description": _(
-					"Late-payment penalties on invoice {0} due {1}, {2} days late ({3}). Code de commerce L441-10."
-				).format(
-					label, frappe.format(row["due_date"], {"fieldtype": "Date"}), row["days_late"], working
-				)
-				if letter["is_b2b"]
-				else _(
-					"Interest at the legal rate on invoice {0} due {1} from the formal notice ({2}). Code civil 1231-6."
-				).format(label, frappe.format(row["due_date"], {"fieldtype": "Date"}), working),
+				"description": description,
 				**accounts,
 			}
 		)
-	late = [row for row in letter["rows"] if row["indemnity"]]
-	if late:
+	if letter["indemnity_applies"] and letter["indemnity_count"]:
+		late = [row for row in letter["rows"] if row["indemnity"]]
+		names = ", ".join(
+			row["invoice"] + (f" ({row['instalment']}/{row['instalments']})" if row["instalment"] else "")
+			for row in late
+		)
+		article = (
+			"Code de la commande publique D2192-35" if letter["is_public"] else "Code de commerce D441-5"
+		)
+		if letter["indemnity_per"] == "instalment":
+			description = _(
+				"Fixed indemnity for recovery costs, 40 € per instalment paid late ({0}; CJEU, 1 December 2022, "
+				"C-370/21): {1}."
+			).format(article, names)
+		else:
+			description = _(
+				"Fixed indemnity for recovery costs, 40 € per invoice paid late ({0}): {1}."
+			).format(article, names)
 		items.append(
 			{
 				"item_code": indemnity_item,
-				"qty": len(late),
-				"rate": flt(late[0]["indemnity"]),
-				"description": _(
-					"Fixed indemnity for recovery costs, 40 € per invoice paid late (Code de commerce D441-5): {0}."
-				).format(
-					", ".join(
-						row["invoice"]
-						+ (f" ({row['instalment']}/{row['instalments']})" if row["instalment"] else "")
-						for row in late
-					)
-				),
+				"qty": letter["indemnity_count"],
+				"rate": flt(letter["indemnity_unit"]),
+				"description": description,
 				**accounts,
 			}
 		)
@@ -135,21 +159,10 @@ def _drop_taxes(invoice) -> None:
 
 
 def _penalty_invoice_of(dunning: str) -> str | None:
-	"""A non-cancelled Sales Invoice already made for `dunning`'s penalties (its remarks name the Dunning)."""
-	si = DocType("Sales Invoice")
-	item = DocType("Sales Invoice Item")
-	rows = (
-		frappe.qb.from_(si)
-		.join(item)
-		.on(item.parent == si.name)
-		.select(si.name)
-		.where(si.docstatus < 2)
-		.where(item.item_code.isin((PENALTY_ITEM, INDEMNITY_ITEM)))
-		.where(si.remarks.like(f"%{dunning}%"))
-		.limit(1)
-		.run()
+	"""A non-cancelled Sales Invoice already made for `dunning`'s penalties (it links to the Dunning)."""
+	return frappe.db.get_value(
+		"Sales Invoice", {"dunning_formal_notice": dunning, "docstatus": ("<", 2)}, "name"
 	)
-	return rows[0][0] if rows else None
 
 
 def ensure_penalty_items() -> tuple[str, str]:

@@ -18,9 +18,29 @@ INVOICE_STATUSES = (
 	N_("Promise"),
 	N_("Disputed"),
 	N_("Formal Notice"),
+	N_("Needs Attention"),
 	N_("Closed"),
 )
 RISK_CLASSES = (N_("Low"), N_("Normal"), N_("High"))
+# Who the customer is for French law (engine debtor B2B, B2C, public): see common.parties.DEBTOR_KINDS.
+DEBTOR_KINDS = (N_("Professional"), N_("Consumer"), N_("Public Body"))
+# Collective proceedings (Code de commerce, livre VI): safeguard, reorganisation, liquidation.
+PROCEEDINGS_KINDS = (N_("Safeguard"), N_("Judicial Reorganisation"), N_("Judicial Liquidation"))
+
+
+# On the penalty invoice of a formal notice: which Dunning it invoices (one invoice per Dunning).
+PENALTY_INVOICE_LINK = {
+	"fieldname": "dunning_formal_notice",
+	"fieldtype": "Link",
+	"label": N_("Formal Notice Invoiced"),
+	"options": "Dunning",
+	"insert_after": "dunning_policy",
+	"read_only": 1,
+	"no_copy": 1,
+	"print_hide": 1,
+	"depends_on": "dunning_formal_notice",
+	"search_index": 1,
+}
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -100,6 +120,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 					"Leave empty to use the customer's, the customer group's or the company's policy."
 				),
 			},
+			PENALTY_INVOICE_LINK,
 		],
 		"Customer": [
 			{
@@ -143,6 +164,19 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"options": "\n" + "\n".join(RISK_CLASSES),
 				"insert_after": "dunning_contact",
 			},
+			{
+				"fieldname": "dunning_debtor_kind",
+				"fieldtype": "Select",
+				"label": N_("Debtor Kind (French law)"),
+				"options": "\n" + "\n".join(DEBTOR_KINDS),
+				"insert_after": "dunning_risk_class",
+				"description": N_(
+					"Professional: statutory penalties and the €40 indemnity. Consumer: legal interest from the "
+					"formal notice, no indemnity. Public Body: ECB rate + 8 points and the €40. Empty: from the "
+					"Customer Type (Company: Professional, Individual: Consumer)."
+				),
+			},
+			*_proceedings_fields(),
 		],
 		"Dunning Type": [
 			{
@@ -154,6 +188,50 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": N_(
 					"Set by relance_app on each company's mise en demeure type: its Dunnings follow French law."
 				),
+			},
+		],
+		"Company": [
+			{
+				"fieldname": "dunning_legal_section",
+				"fieldtype": "Section Break",
+				"label": N_("Legal Mentions (France)"),
+				"insert_after": "registration_details",
+				"collapsible": 1,
+			},
+			{
+				"fieldname": "dunning_siren",
+				"fieldtype": "Data",
+				"label": N_("SIREN"),
+				"insert_after": "dunning_legal_section",
+				"length": 20,
+				"description": N_("9 digits. Empty: taken from a French VAT number."),
+			},
+			{
+				"fieldname": "dunning_rcs_city",
+				"fieldtype": "Data",
+				"label": N_("RCS City (Greffe)"),
+				"insert_after": "dunning_siren",
+				"description": N_("The city of the registry where the company is registered: RCS Lyon."),
+			},
+			{
+				"fieldname": "dunning_legal_column",
+				"fieldtype": "Column Break",
+				"insert_after": "dunning_rcs_city",
+			},
+			{
+				"fieldname": "dunning_legal_form",
+				"fieldtype": "Data",
+				"label": N_("Legal Form"),
+				"insert_after": "dunning_legal_column",
+				"description": N_("SAS, SARL, SA, EURL..."),
+			},
+			{
+				"fieldname": "dunning_share_capital",
+				"fieldtype": "Currency",
+				"label": N_("Share Capital"),
+				"options": "default_currency",
+				"insert_after": "dunning_legal_form",
+				"description": N_("Printed on every letter with the legal form (Code de commerce R123-237)."),
 			},
 		],
 		"Customer Group": [
@@ -169,3 +247,83 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			},
 		],
 	}
+
+
+def _proceedings_fields() -> list[dict]:
+	"""Collective proceedings of a customer: they stop the reminders and call for a declaration of claim."""
+	in_proceedings = "eval:doc.dunning_proceedings_kind"
+	return [
+		{
+			"fieldname": "dunning_proceedings_section",
+			"fieldtype": "Section Break",
+			"label": N_("Collective Proceedings"),
+			"insert_after": "dunning_debtor_kind",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "dunning_proceedings_kind",
+			"fieldtype": "Select",
+			"label": N_("In Collective Proceedings"),
+			"options": "\n" + "\n".join(PROCEEDINGS_KINDS),
+			"insert_after": "dunning_proceedings_section",
+			"description": N_(
+				"Stops every reminder and formal notice for this customer (Code de commerce L622-21): declare "
+				"the claims to the mandataire judiciaire instead (print format Déclaration de créance)."
+			),
+		},
+		{
+			"fieldname": "dunning_judgment_date",
+			"fieldtype": "Date",
+			"label": N_("Opening Judgment Date"),
+			"insert_after": "dunning_proceedings_kind",
+			"depends_on": in_proceedings,
+			"mandatory_depends_on": in_proceedings,
+		},
+		{
+			"fieldname": "dunning_court",
+			"fieldtype": "Data",
+			"label": N_("Court"),
+			"insert_after": "dunning_judgment_date",
+			"depends_on": in_proceedings,
+			"description": N_("Tribunal de commerce de Lyon, tribunal judiciaire de..."),
+		},
+		{
+			"fieldname": "dunning_bodacc_date",
+			"fieldtype": "Date",
+			"label": N_("BODACC Publication Date"),
+			"insert_after": "dunning_court",
+			"depends_on": in_proceedings,
+			"description": N_(
+				"Claims are declared within two months of this date (Code de commerce R622-24)."
+			),
+		},
+		{
+			"fieldname": "dunning_proceedings_column",
+			"fieldtype": "Column Break",
+			"insert_after": "dunning_bodacc_date",
+		},
+		{
+			"fieldname": "dunning_mandataire_name",
+			"fieldtype": "Data",
+			"label": N_("Mandataire Judiciaire (or Liquidator)"),
+			"insert_after": "dunning_proceedings_column",
+			"depends_on": in_proceedings,
+		},
+		{
+			"fieldname": "dunning_mandataire_address",
+			"fieldtype": "Small Text",
+			"label": N_("Mandataire Address"),
+			"insert_after": "dunning_mandataire_name",
+			"depends_on": in_proceedings,
+		},
+		{
+			"fieldname": "dunning_securities",
+			"fieldtype": "Small Text",
+			"label": N_("Securities and Retention of Title"),
+			"insert_after": "dunning_mandataire_address",
+			"depends_on": in_proceedings,
+			"description": N_(
+				"Sureties, guarantees, retention-of-title clause: printed on the declaration of claim."
+			),
+		},
+	]

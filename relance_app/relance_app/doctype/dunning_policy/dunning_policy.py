@@ -38,6 +38,7 @@ class DunningPolicy(Document):
 		description: DF.SmallText | None
 		enabled: DF.Check
 		high_risk_advance_days: DF.Int
+		indemnity_per: DF.Literal["Invoice", "Instalment"]
 		is_default: DF.Check
 		levels: DF.Table[DunningLevel]
 		min_gap_days: DF.Int
@@ -110,21 +111,30 @@ class DunningPolicy(Document):
 			)
 
 	def validate_contractual_rate(self):
-		"""A contractual rate may not be below three times the legal rate (Code de commerce L441-10 II)."""
+		"""A contractual rate below three times the legal rate (Code de commerce L441-10 II) is not refused: the
+		engine applies the floor instead, half-year by half-year. The form says so, and every letter warns."""
 		if self.penalty_rate_type != "Contractual":
 			return
+		if not self.contractual_rate or self.contractual_rate <= 0:
+			frappe.throw(_("Enter the contractual rate (% per year)."), DunningConfigurationError)
+		warning = self.floor_warning()
+		if warning:
+			frappe.msgprint(warning, title=_("Contractual rate below the legal floor"), indicator="orange")
+
+	def floor_warning(self, on=None) -> str:
+		"""The warning shown when the contractual rate is below the floor in force `on` (today), else ""."""
 		try:
-			legal = get_rate_table().rate_in_force(LEGAL_RATE_OTHER, getdate(today()))
+			legal = get_rate_table().rate_in_force(LEGAL_RATE_OTHER, getdate(on or today()))
 		except EngineError as exc:
 			throw_engine_error(exc, DunningConfigurationError)
 		floor = legal.rate_percent * CONTRACTUAL_FLOOR_MULTIPLIER
-		if not self.contractual_rate or self.contractual_rate < float(floor):
-			frappe.throw(
-				_(
-					"The contractual rate ({0} %) is below the legal floor of {1} % (three times the legal rate of {2} % in force since {3})."
-				).format(self.contractual_rate or 0, floor, legal.rate_percent, legal.valid_from),
-				DunningConfigurationError,
-			)
+		if self.contractual_rate >= float(floor):
+			return ""
+		return _(
+			"The contractual rate ({0} %) is below the legal floor of {1} % (three times the legal rate of {2} % "
+			"in force since {3}, Code de commerce L441-10 II): penalties are computed at the floor, and each "
+			"letter warns before it is sent."
+		).format(self.contractual_rate, floor, legal.rate_percent, legal.valid_from)
 
 	def set_single_default(self):
 		"""One default policy per company: making this one the default demotes the others."""

@@ -98,12 +98,19 @@ class TestDunningPolicyValidation(FrappeTestCase):
 		with self.assertRaisesRegex(TemplateRenderError, "'montant' is undefined"):
 			policy_doc(levels=levels).insert()
 
-	def test_contractual_rate_below_three_times_legal_rate_is_refused(self):
-		# Legal rate ("autres cas") 2.62 % in 2026-H1: the floor is 7.86 %.
-		with self.assertRaisesRegex(DunningConfigurationError, "below the legal floor of 7.86"):
-			policy_doc(penalty_rate_type="Contractual", contractual_rate=7.5).insert()
-		doc = policy_doc(penalty_rate_type="Contractual", contractual_rate=7.86).insert()
-		self.assertEqual(doc.contractual_rate, 7.86)
+	def test_contractual_rate_below_three_times_legal_rate_is_saved_with_a_warning(self):
+		# Legal rate ("autres cas") 2.62 % in 2026-H1: the floor is 7.86 %. The engine applies the floor.
+		frappe.clear_messages()
+		doc = policy_doc(penalty_rate_type="Contractual", contractual_rate=7.5).insert()
+		self.assertEqual(doc.contractual_rate, 7.5)
+		shown = " ".join(str(message) for message in frappe.local.message_log)
+		self.assertIn("below the legal floor of 7.86", shown)
+		self.assertIn("computed at the floor", shown)
+		frappe.clear_messages()
+		policy_doc(penalty_rate_type="Contractual", contractual_rate=7.86).insert()
+		self.assertNotIn("legal floor", " ".join(str(message) for message in frappe.local.message_log))
+		with self.assertRaises(frappe.ValidationError):
+			policy_doc(penalty_rate_type="Contractual", contractual_rate=0).insert()
 
 	def test_error_messages_are_translated(self):
 		frappe.local.lang = "fr"
