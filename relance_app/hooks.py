@@ -25,6 +25,8 @@ doc_events = {
 	"Company": {"after_insert": "relance_app.overrides.company.after_insert"},
 	# a draft formal notice (Dunning of type "Mise en demeure") keeps French-law interest when saved
 	"Dunning": {"validate": "relance_app.overrides.dunning.validate"},
+	# collective proceedings recorded on a customer: a contact-log note and a ToDo for the filing deadline
+	"Customer": {"on_update": "relance_app.overrides.customer.on_update"},
 	# every settlement (payment, journal entry, credit note, reconciliation) books a ledger entry: closing
 	# the invoice's dunning is scheduled after the user's transaction commits, never inside it
 	"Payment Ledger Entry": {"on_submit": "relance_app.overrides.payments.payment_ledger_entry_on_submit"},
@@ -45,7 +47,12 @@ scheduler_events = {
 # names a filter after its function). The mise en demeure print format gets its figures from
 # relance_formal_notice_context.
 jinja = {
-	"methods": ["relance_app.formal_notice.letter.relance_formal_notice_context"],
+	"methods": [
+		"relance_app.formal_notice.letter.relance_formal_notice_context",
+		"relance_app.formal_notice.proceedings.relance_claim_declaration",
+		"relance_app.formal_notice.proceedings.relance_claim_formatters",
+		"relance_app.formal_notice.terms.relance_late_payment_mentions",
+	],
 	"filters": [
 		"relance_app.engine.render.relance_money",
 		"relance_app.engine.render.relance_date",
