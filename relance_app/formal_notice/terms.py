@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
-from frappe.utils import escape_html, getdate
+from frappe.utils import getdate
 
 from relance_app.common.parties import customer_details
 from relance_app.common.policy_store import resolve_policies
@@ -40,7 +40,8 @@ def relance_late_payment_mentions(
 	posting_date: date | str | None = None,
 	dunning_policy: str | None = None,
 ) -> str:
-	"""The L441-9 mentions for an invoice (a document or its fields), in French, as escaped HTML text."""
+	"""The L441-9 mentions for an invoice (a document or its fields), in French. No database text goes into
+	them (only rates and fixed wording), so they need no escaping."""
 	if doc is not None:
 		company, customer = doc.get("company"), doc.get("customer")
 		posting_date, dunning_policy = doc.get("posting_date"), doc.get("dunning_policy")
@@ -65,7 +66,7 @@ def relance_late_payment_mentions(
 			"indemnité forfaitaire pour frais de recouvrement de 40 € par facture (articles L441-10 et D441-5 "
 			"du Code de commerce)."
 		)
-	return escape_html(text)
+	return text
 
 
 def _rate_text(day: date, debtor: str, company, customer, dunning_policy) -> str:

@@ -26,7 +26,7 @@ from relance_app.formal_notice.letter import formal_notice_context, notice_deadl
 from relance_app.formal_notice.penalty_invoice import make_penalty_invoice
 from relance_app.formal_notice.proceedings import declaration_context, declaration_pdf, filing_deadline
 from relance_app.formal_notice.terms import TERMS_TEMPLATE, relance_late_payment_mentions
-from relance_app.tests.factories import make_company, make_item, make_overdue_invoice
+from relance_app.tests.factories import ensure_fiscal_year, make_company, make_item, make_overdue_invoice
 from relance_app.tests.test_formal_notice import (
 	flat,
 	make_company_identity,
@@ -68,6 +68,7 @@ def email_of(customer: str, company: str, policy: str, today: date = TODAY):
 
 
 def two_instalment_invoice(customer: str, *, first_due: date, second_due: date, amount: float = 1200):
+	ensure_fiscal_year(add_days(first_due, -30))
 	invoice = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
