@@ -7,7 +7,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import escape_html, flt, getdate, nowdate
 
-from relance_app.api.access import add_log_entry, checked_invoice
+from relance_app.api.access import add_log_entry, check_invoices, checked_invoice, require
 from relance_app.common.parties import default_sender, recipient_for
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning import channels
@@ -36,6 +36,10 @@ def log_call(
 ) -> dict:
 	"""Record a call and its outcome; a payment date given becomes a promise, a dispute pauses dunning."""
 	doc = checked_invoice(invoice, "write")
+	# The call closes the open call tasks, and the recap is an email about the invoice.
+	require("ToDo", "write")
+	if frappe.utils.sbool(send_recap):
+		check_invoices([invoice], "email")
 	if outcome not in call_outcomes():
 		frappe.throw(_("Unknown call outcome {0}.").format(escape_html(outcome)))
 	created = [
@@ -85,6 +89,8 @@ def set_dispute(invoice: str, disputed: bool, reason: str | None = None) -> dict
 			frappe.throw(_("Say what the customer disputes: the reason is kept as evidence."))
 		names = [add_log_entry(doc, "Dispute", direction="Inbound", status="Open", notes=reason)]
 	else:
+		# Resolving closes the open dispute entries: a change to the log, not only an addition.
+		require("Dunning Contact Log", "write")
 		log = DocType("Dunning Contact Log")
 		open_disputes = frappe.get_all(
 			"Dunning Contact Log",

@@ -3,53 +3,62 @@
 from __future__ import annotations
 
 import frappe
-from frappe.query_builder import DocType
-from frappe.query_builder.functions import Count, Max, Min, Sum
 from frappe.utils import flt, getdate, nowdate
 
+from relance_app.api.access import check_customer, require
 from relance_app.common.constants import DONE_STATUSES
 
 
 @frappe.whitelist()
 def get_customer_summary(customer: str) -> dict:
-	"""Total and oldest overdue, highest level, open promises and disputes, risk class, last contact."""
-	frappe.get_doc("Customer", customer).check_permission("read")
-	si = DocType("Sales Invoice")
+	"""Total and oldest overdue, highest level, open promises and disputes, risk class, last contact.
+
+	Figures come from the invoices and contact-log entries the user may read (`frappe.get_list`: roles and
+	User Permissions, e.g. a user restricted to one company sees that company's invoices only). Without read
+	access to Sales Invoices the invoice figures are None (shown as a dash), not zero.
+	"""
+	check_customer(customer)
+	require("Dunning Contact Log", "read")
 	today = getdate(nowdate())
-	row = (
-		frappe.qb.from_(si)
-		.select(
-			Sum(si.outstanding_amount).as_("overdue"),
-			Min(si.due_date).as_("oldest"),
-			Max(si.dunning_level).as_("level"),
-		)
-		.where(si.customer == customer)
-		.where(si.docstatus == 1)
-		.where(si.outstanding_amount > 0)
-		.where(si.due_date < today)
-		.run(as_dict=True)[0]
-	)
-	log = DocType("Dunning Contact Log")
+	row = frappe._dict()
+	if frappe.has_permission("Sales Invoice", "read"):
+		row = frappe.get_list(
+			"Sales Invoice",
+			filters=[
+				["customer", "=", customer],
+				["docstatus", "=", 1],
+				["outstanding_amount", ">", 0],
+				["due_date", "<", today],
+			],
+			fields=[
+				"sum(outstanding_amount) as overdue",
+				"min(due_date) as oldest",
+				"max(dunning_level) as level",
+			],
+			order_by=None,
+		)[0]
 	holds = dict(
-		frappe.qb.from_(log)
-		.select(log.entry_type, Count("*"))
-		.where(log.customer == customer)
-		.where(log.status == "Open")
-		.groupby(log.entry_type)
-		.run()
+		frappe.get_list(
+			"Dunning Contact Log",
+			filters={"customer": customer, "status": "Open"},
+			fields=["entry_type", "count(name) as count"],
+			group_by="entry_type",
+			order_by=None,
+			as_list=True,
+		)
 	)
-	last = (
-		frappe.qb.from_(log)
-		.select(Max(log.contact_date))
-		.where(log.customer == customer)
-		.where(log.status.isin(DONE_STATUSES))
-		.run()[0][0]
-	)
+	last = frappe.get_list(
+		"Dunning Contact Log",
+		filters={"customer": customer, "status": ("in", DONE_STATUSES)},
+		fields=["max(contact_date) as last"],
+		order_by=None,
+	)[0].last
+	invoices_readable = bool(row)
 	return {
-		"total_overdue": flt(row.overdue, 2),
+		"total_overdue": flt(row.overdue, 2) if invoices_readable else None,
 		"oldest_overdue": row.oldest,
 		"days_overdue": (today - getdate(row.oldest)).days if row.oldest else 0,
-		"highest_level": row.level or 0,
+		"highest_level": (row.level or 0) if invoices_readable else None,
 		"open_promises": holds.get("Promise to Pay", 0),
 		"open_disputes": holds.get("Dispute", 0),
 		"risk_class": frappe.db.get_value("Customer", customer, "dunning_risk_class") or "",

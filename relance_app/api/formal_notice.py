@@ -9,7 +9,7 @@ from frappe import _
 from frappe.translate import print_language
 from frappe.utils import getdate, nowdate
 
-from relance_app.api.access import checked_invoice
+from relance_app.api.access import check_customer, check_invoices, check_step, checked_invoice, require
 from relance_app.common.parties import default_sender
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning.mirrors import update_mirrors
@@ -48,11 +48,15 @@ def _formal_notice_action(invoice: str, today: date) -> tuple[str, Action, objec
 
 @frappe.whitelist()
 def preview_formal_notice(invoice: str) -> dict:
-	"""The mise en demeure as it would be printed today, without saving anything."""
+	"""The mise en demeure as it would be printed today, without saving anything (a GET: it writes nothing,
+	not even the Dunning's name from its naming series)."""
 	doc = checked_invoice(invoice)
-	frappe.has_permission("Dunning", "read", throw=True)
+	require("Dunning", "read")
 	today = getdate(nowdate())
 	policy_name, action, _selection = _formal_notice_action(invoice, today)
+	# The letter lists every overdue invoice of the customer: the user must be allowed to read each of them.
+	check_invoices(action.invoices)
+	check_customer(action.customer)
 	dunning, _chosen, language, letter = build_formal_notice(
 		customer=action.customer,
 		company=doc.company,
@@ -70,9 +74,12 @@ def preview_formal_notice(invoice: str) -> dict:
 def send_formal_notice(invoice: str) -> dict:
 	"""Issue the mise en demeure now: the Dunning, its letter, the task to post it, logged like the daily run's."""
 	doc = checked_invoice(invoice, "write")
-	frappe.has_permission("Dunning", "create", throw=True)
+	require("Dunning", "create", "submit")
 	today = getdate(nowdate())
 	policy_name, action, selection = _formal_notice_action(invoice, today)
+	# One letter for all the customer's overdue invoices: each one is checked, not only the one on screen.
+	check_step(action.level, action.invoices)
+	check_customer(action.customer)
 	report = RunReport(day=today, dry_run=False)
 	execute_action(
 		policy_name, action, selection, today=today, dry_run=False, report=report, sender=default_sender()

@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, nowdate
 
-from relance_app.api.access import checked_invoice
+from relance_app.api.access import check_customer, check_invoices, check_step, checked_invoice
 from relance_app.common.parties import default_sender, recipient_for
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning.context import build_context
@@ -22,9 +22,10 @@ from relance_app.engine.plan import Action, next_level
 
 @frappe.whitelist()
 def get_invoice_dunning(invoice: str) -> dict:
-	"""What the invoice form shows: status, level, next action and the contact history."""
+	"""What the invoice form shows: status, level, next action and the contact history (the entries the
+	user may read: the log has its own roles and User Permissions)."""
 	doc = checked_invoice(invoice)
-	history = frappe.get_all(
+	history = frappe.get_list(
 		"Dunning Contact Log",
 		filters={"sales_invoice": invoice},
 		fields=[
@@ -83,6 +84,8 @@ def preview_next_step(invoice: str) -> dict:
 	doc = checked_invoice(invoice)
 	today = getdate(nowdate())
 	policy_name, action, selection = _next_action(invoice, today)
+	check_invoices(action.invoices)
+	check_customer(action.customer)
 	context = build_context(
 		customer=action.customer,
 		company=doc.company,
@@ -111,10 +114,16 @@ def preview_next_step(invoice: str) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def send_next_step(invoice: str) -> dict:
-	"""Take the next step now, exactly as the daily run would (same evidence, same idempotency key)."""
+	"""Take the next step now, exactly as the daily run would (same evidence, same idempotency key).
+
+	Everything the step may create is checked first: the run writes its effects as a system job, and a step
+	refused halfway (a formal notice without Dunning permission) would be marked Failed and retried nightly.
+	"""
 	doc = checked_invoice(invoice, "write")
 	today = getdate(nowdate())
 	policy_name, action, selection = _next_action(invoice, today)
+	check_step(action.level, action.invoices)
+	check_customer(action.customer)
 	report = RunReport(day=today, dry_run=False)
 	execute_action(
 		policy_name, action, selection, today=today, dry_run=False, report=report, sender=default_sender()

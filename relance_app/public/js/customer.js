@@ -6,7 +6,8 @@ frappe.ui.form.on("Customer", {
 			.call({ method: "relance_app.api.customer.get_customer_summary", args: { customer: frm.doc.name } })
 			.then(({ message: s }) => {
 				if (!s) return;
-				const money = (v) => format_currency(v, s.currency);
+				// Invoice figures are null for a user who may not read Sales Invoices.
+				const money = (v) => (v === null || v === undefined ? "—" : format_currency(v, s.currency));
 				const items = [
 					[__("Overdue"), money(s.total_overdue)],
 					[

@@ -178,7 +178,8 @@ frappe.ui.form.on("Sales Invoice", {
 		frm.add_custom_button(__("Pause until…"), () => relance.pause(frm), group);
 		frm.add_custom_button(__("Preview next step"), () => relance.preview(frm), group);
 		frm.add_custom_button(__("Send next step now"), () => relance.send_now(frm), group);
-		if (relance.formal_notice) {
+		// Issuing a mise en demeure creates and submits a Dunning: offered to those who may do both.
+		if (frappe.model.can_create("Dunning") && frappe.model.can_submit("Dunning")) {
 			frm.add_custom_button(__("Mise en demeure"), () => relance.formal_notice(frm), group);
 		}
 	},
