@@ -1,4 +1,9 @@
-"""Numbers and charts of the "Relances" workspace."""
+"""Numbers and charts of the "Relances" workspace, each over the customers the user may see.
+
+A user restricted by User Permissions (to some customers, or to a company) gets the figures of their own
+invoices only. The chart is therefore not cached: Frappe's chart cache is one entry per chart for everyone.
+The "Document Type" number cards need nothing here: Frappe counts them with `frappe.get_list`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt, getdate, nowdate
-from frappe.utils.dashboard import cache_source
 
+from relance_app.api.access import permitted_customers
+from relance_app.desk.reports import permitted_rows
 from relance_app.dunning.preview import preview
 from relance_app.engine.errors import N_
 
@@ -23,9 +29,12 @@ AGE_BUCKETS = (
 
 
 def overdue_by_age(company: str | None = None, as_of=None) -> dict[str, float]:
-	"""Outstanding of submitted Sales Invoices per age bucket (days past due on `as_of`), one query."""
-	frappe.has_permission("Sales Invoice", "read", throw=True)
+	"""Outstanding of the Sales Invoices the user may read, per age bucket (days past due on `as_of`)."""
+	customers = permitted_customers(company)
 	as_of = getdate(as_of or nowdate())
+	totals = {key: 0.0 for key, _label in AGE_BUCKETS}
+	if customers == []:
+		return totals
 	si = DocType("Sales Invoice")
 	days = frappe.qb.terms.Function("DATEDIFF", as_of, si.due_date)
 	case = (
@@ -44,17 +53,17 @@ def overdue_by_age(company: str | None = None, as_of=None) -> dict[str, float]:
 	)
 	if company:
 		query = query.where(si.company == company)
-	totals = {key: 0.0 for key, _label in AGE_BUCKETS}
+	if customers is not None:
+		query = query.where(si.customer.isin(customers))
 	for row in query.run(as_dict=True):
 		totals[row.bucket] = flt(row.amount, 2)
 	return totals
 
 
 @frappe.whitelist()
-@cache_source
 def get_overdue_by_age_chart(
 	chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, timespan=None,
-	time_interval=None, heatmap_year=None,
+	time_interval=None, heatmap_year=None, refresh=None,
 ):  # fmt: skip
 	"""Dashboard Chart Source "Relance Overdue by Age"."""
 	filters = frappe.parse_json(filters) or {}
@@ -67,8 +76,10 @@ def get_overdue_by_age_chart(
 
 @frappe.whitelist()
 def actions_planned_today(filters: str | None = None) -> dict:
-	"""Number Card "Relance Actions Planned Today": what today's run does (or did) by the engine's plan."""
+	"""Number Card "Relance Actions Planned Today": what today's run does (or did) by the engine's plan, for
+	the customers the user may see."""
 	frappe.has_permission("Dunning Contact Log", "read", throw=True)
 	company = (json.loads(filters) if isinstance(filters, str) and filters else filters or {}).get("company")
 	today = getdate(nowdate())
-	return {"value": sum(1 for row in preview(today, 1, company=company)), "fieldtype": "Int"}
+	rows = permitted_rows(preview(today, 1, company=company), company=company)
+	return {"value": len(rows), "fieldtype": "Int"}

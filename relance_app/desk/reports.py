@@ -1,4 +1,5 @@
-"""Helpers shared by the dunning reports (Script Reports in the module folder)."""
+"""Helpers shared by the dunning reports (Script Reports in the module folder), including the narrowing of
+their figures to the customers the user may see."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint
 
+from relance_app.api.access import permitted_customers
 from relance_app.common.constants import CHANNEL_LABELS
 
 
@@ -32,3 +34,22 @@ def currency_precision() -> int:
 
 def company_currency(company: str) -> str | None:
 	return frappe.get_cached_value("Company", company, "default_currency")
+
+
+def permitted_rows(rows: list[dict], *, company: str | None = None) -> list[dict]:
+	"""The rows (each with a "customer") about customers whose invoices the user may read (User Permissions)."""
+	customers = permitted_customers(company)
+	if customers is None:
+		return rows
+	allowed = set(customers)
+	return [row for row in rows if row["customer"] in allowed]
+
+
+def restrict_to_customers(query, field, company: str | None = None):
+	"""`query` narrowed to the customers whose invoices the user may read; None when they may read none."""
+	customers = permitted_customers(company)
+	if customers is None:
+		return query
+	if not customers:
+		return None
+	return query.where(field.isin(customers))

@@ -5,7 +5,8 @@ later do not count yet), in company currency, and aged from the invoice's due da
 after the date), 1-30, 31-90 and over 90 days overdue. Payments not allocated to an invoice are not
 deducted. The level is the highest automatic dunning level sent (by the date) on the customer's open
 invoices; the last contact is the customer's last outbound step made or inbound exchange (notes, bounces
-and payment notices left out).
+and payment notices left out). A user restricted by User Permissions sees the customers whose invoices they
+may read only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from relance_app.desk.reports import (
 	company_currency,
 	currency_precision,
 	customer_group_subtree,
+	restrict_to_customers,
 )
 
 # (fieldname, lowest days overdue, highest days overdue): an invoice falls in the first that fits.
@@ -144,7 +146,8 @@ def _outstanding_invoices(filters: dict) -> list:
 		query = query.where(si.customer == filters.customer)
 	if filters.get("customer_group"):
 		query = query.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
-	return query.run(as_dict=True)
+	query = restrict_to_customers(query, si.customer, filters.company)
+	return query.run(as_dict=True) if query else []
 
 
 def _highest_levels(invoices: list[str], until) -> dict[str, tuple[int, str | None]]:

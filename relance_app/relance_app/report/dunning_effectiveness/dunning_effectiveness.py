@@ -20,6 +20,9 @@ DSO = receivables at the end of the period / credit sales of the period × days 
 receivables are the customers' receivable balance on the To Date (Payment Ledger, all open items) and
 credit sales are the sales invoices posted in the period, net of credit notes (Payment Ledger rows of
 Sales Invoices, so invoices paid at the point of sale cancel out).
+
+A user restricted by User Permissions sees the figures of the customers whose invoices they may read only,
+the DSO included.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from relance_app.desk.reports import (
 	company_currency,
 	currency_precision,
 	customer_group_subtree,
+	restrict_to_customers,
 )
 
 RESPONSE_WINDOW_DAYS = 7
@@ -183,7 +187,8 @@ def _levels_received(filters: dict) -> list:
 			.on(customer.name == si.customer)
 			.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
 		)
-	return query.run(as_dict=True)
+	query = restrict_to_customers(query, si.customer, filters.company)
+	return query.run(as_dict=True) if query else []
 
 
 def _automatic_steps(invoices: list[str]) -> dict[str, dict[tuple[str, int], datetime]]:
@@ -314,7 +319,8 @@ def _ledger_total(filters: dict, *, until: date, since: date | None = None, vouc
 			.on(customer.name == ple.party)
 			.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
 		)
-	return flt(query.run()[0][0])
+	query = restrict_to_customers(query, ple.party, filters.company)
+	return flt(query.run()[0][0]) if query else 0.0
 
 
 # -- presentation ---------------------------------------------------------------------------------------------

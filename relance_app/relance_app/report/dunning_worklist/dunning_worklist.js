@@ -25,6 +25,16 @@
 		frappe.msgprint({ title: __("Dunning run"), message: lines.join("<br>"), indicator: "green" });
 	};
 
+	// The run is a background job: say it is queued (with its id), then show its report when it is done.
+	const show_queued = (job) => {
+		const message = job.already_queued
+			? __("This run is already queued (job {0}): it was not queued twice.", [bold(job.job_id)])
+			: __("Dunning run queued (job {0}). Its report will show here when it is done.", [
+					bold(job.job_id),
+			  ]);
+		frappe.show_alert({ message, indicator: "blue" }, 10);
+	};
+
 	frappe.query_reports["Dunning Worklist"] = {
 		filters: [
 			{
@@ -61,6 +71,11 @@
 			if (!frappe.model.can_write("Dunning Policy")) {
 				return;
 			}
+			frappe.realtime.off("relance_run_now_done");
+			frappe.realtime.on("relance_run_now_done", (run) => {
+				show_run_report(run);
+				report.refresh();
+			});
 			report.page.add_inner_button(__("Run now"), () => {
 				const company = report.get_filter_value("company");
 				const customer = report.get_filter_value("customer");
@@ -76,13 +91,10 @@
 						method: "relance_app.relance_app.report.dunning_worklist.dunning_worklist.run_now",
 						type: "POST",
 						args: { company, customer: customer || null },
-						freeze: true,
-						freeze_message: __("Running the dunning steps…"),
 						callback(r) {
 							if (r.message) {
-								show_run_report(r.message);
+								show_queued(r.message);
 							}
-							report.refresh();
 						},
 					});
 				});

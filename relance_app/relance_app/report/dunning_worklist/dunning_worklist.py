@@ -10,8 +10,10 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.utils import cint, flt, getdate
+from frappe.utils.background_jobs import is_job_enqueued
 
-from relance_app.desk.reports import channel_label, currency_precision
+from relance_app.common.compat import in_test
+from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
 from relance_app.dunning import preview, run
 
 DEFAULT_DAYS = 7
@@ -31,7 +33,10 @@ def get_data(filters: dict) -> list[dict]:
 	start = getdate(filters.get("from_date"))
 	days = get_days(filters)
 	precision = currency_precision()
-	rows = preview.preview(start, days + 1, company=filters.get("company"))
+	# The engine's plan covers every customer: keep those whose invoices the user may read.
+	rows = permitted_rows(
+		preview.preview(start, days + 1, company=filters.get("company")), company=filters.get("company")
+	)
 	if filters.get("customer"):
 		rows = [row for row in rows if row["customer"] == filters.customer]
 	return [
@@ -114,7 +119,9 @@ def get_summary(data: list[dict]) -> list[dict]:
 
 @frappe.whitelist(methods=["POST"])
 def run_now(company: str, customer: str | None = None) -> dict:
-	"""Carry out today's dunning steps now for the report's selection: a company, or one of its customers."""
+	"""Queue today's dunning steps for the report's selection (a company, or one of its customers) as a
+	background job, and return its id: a run sends mail, renders PDFs and issues formal notices, which is
+	no work for a web request. The same selection is queued once at a time (deduplicated by its job id)."""
 	frappe.has_permission("Dunning Policy", "write", throw=True)
 	if not frappe.db.exists("Company", company):
 		frappe.throw(_("Company {0} does not exist.").format(company))
@@ -123,6 +130,29 @@ def run_now(company: str, customer: str | None = None) -> dict:
 		frappe.has_permission("Customer", "read", doc=customer, throw=True)
 	if not frappe.db.get_single_value("Dunning Settings", "enabled"):
 		frappe.throw(_("Dunning is disabled in Dunning Settings: nothing was run."))
-	# Always today: a run dated in the future would send steps that are not due yet.
-	report = run.run(getdate(), company=company, customers=[customer] if customer else None)
-	return report.as_dict()
+	job_id = f"relance-run-now:{company}:{customer or '*'}"
+	already = is_job_enqueued(job_id)
+	# Tests run the job inline, to check what it does; everywhere else it goes to the long queue.
+	result = frappe.enqueue(
+		RUN_NOW_JOB,
+		queue="long",
+		timeout=3600,
+		job_id=job_id,
+		deduplicate=True,
+		enqueue_after_commit=True,
+		now=in_test(),
+		company=company,
+		customer=customer,
+	)
+	return {"job_id": job_id, "queued": not already, "already_queued": already, **(result or {})}
+
+
+RUN_NOW_JOB = "relance_app.relance_app.report.dunning_worklist.dunning_worklist.run_now_job"
+
+
+def run_now_job(company: str, customer: str | None = None) -> dict:
+	"""The queued "Run now": today's steps (always today: a run dated ahead would send steps not yet due),
+	with the run's report sent to the user who asked for it."""
+	report = run.run(getdate(), company=company, customers=[customer] if customer else None).as_dict()
+	frappe.publish_realtime("relance_run_now_done", report, user=frappe.session.user)
+	return report
