@@ -187,7 +187,8 @@ class RiskAssessment:
 
 
 def ordered_points(paid: Iterable[PaidInvoice]) -> list[tuple[int, float]]:
-	"""(due ordinal, clipped days late), oldest due first (then by payment date, for a stable order)."""
+	"""(due ordinal, clipped days late), oldest due first, then by payment date: among invoices due the same
+	day the later-paid counts as the newer, which keeps every statistic non-decreasing in each delay."""
 	ordered = sorted(paid, key=lambda p: (p.due_date, p.paid_date))
 	return [(p.due_date.toordinal(), clip(p.days_late)) for p in ordered]
 
@@ -205,9 +206,12 @@ def class_for(score: int) -> str:
 
 
 def usual_amount(history: CustomerHistory) -> Decimal:
-	"""Forgetting mean of paid amounts (oldest due first); without any, the mean open amount."""
+	"""Forgetting mean of paid amounts (oldest due first); without any, the mean open amount.
+
+	Invoices due the same day are taken by amount, not by payment date: paying one of them later must not
+	change the usual invoice (nor, through it, the score)."""
 	if history.paid:
-		amounts = [float(p.amount) for p in sorted(history.paid, key=lambda p: (p.due_date, p.paid_date))]
+		amounts = [float(p.amount) for p in sorted(history.paid, key=lambda p: (p.due_date, p.amount))]
 		return Decimal(repr(forgetting_mean(amounts, LEVEL_HALF_LIFE, 0.0, 0.0)))
 	if history.open:
 		return sum((o.outstanding for o in history.open), Decimal(0)) / len(history.open)

@@ -107,8 +107,8 @@ def recency_weights(count: int, half_life: float) -> list[float]:
 	return [alpha ** (count - 1 - i) for i in range(count)]
 
 
-def trend(points: Sequence[tuple[int, float]]) -> tuple[float, float, float]:
-	"""(slope, shrunk slope, weighted centre) of days late against the due date, in days late per day.
+def trend(points: Sequence[tuple[int, float]]) -> tuple[float, float, float, float]:
+	"""(slope, shrunk slope, weighted centre, weighted mean) of days late against the due date, in days late per day.
 
 	Weighted least squares with `TREND_HALF_LIFE` recency weights. The slope is then shrunk toward zero by
 	its own uncertainty, slope * max(0, 1 - SLOPE_DOUBT * Var(slope) / slope²) (positive-part James-Stein):
@@ -118,18 +118,20 @@ def trend(points: Sequence[tuple[int, float]]) -> tuple[float, float, float]:
 	"""
 	weights = recency_weights(len(points), TREND_HALF_LIFE)
 	total = sum(weights)
-	centre = sum(w * x for w, (x, _d) in zip(weights, points, strict=True)) / total if points else 0.0
-	if len(points) < 3:
-		return 0.0, 0.0, centre
+	if not points:
+		return 0.0, 0.0, 0.0, 0.0
+	centre = sum(w * x for w, (x, _d) in zip(weights, points, strict=True)) / total
 	mean = sum(w * d for w, (_x, d) in zip(weights, points, strict=True)) / total
+	if len(points) < 3:
+		return 0.0, 0.0, centre, mean
 	sxx = sum(w * (x - centre) ** 2 for w, (x, _d) in zip(weights, points, strict=True))
 	if sxx <= 0:
-		return 0.0, 0.0, centre
+		return 0.0, 0.0, centre, mean
 	sxy = sum(w * (x - centre) * (d - mean) for w, (x, d) in zip(weights, points, strict=True))
 	slope = sxy / sxx
 	effective = total * total / sum(w * w for w in weights)
 	if effective <= 2.0:
-		return slope, 0.0, centre
+		return slope, 0.0, centre, mean
 	residual = sum(
 		w * (d - mean - slope * (x - centre)) ** 2 for w, (x, d) in zip(weights, points, strict=True)
 	)
@@ -137,8 +139,8 @@ def trend(points: Sequence[tuple[int, float]]) -> tuple[float, float, float]:
 	variance = noise * sum(w * w * (x - centre) ** 2 for w, (x, _d) in zip(weights, points, strict=True))
 	variance /= sxx * sxx
 	if slope == 0.0:
-		return 0.0, 0.0, centre
-	return slope, slope * max(0.0, 1.0 - SLOPE_DOUBT * variance / (slope * slope)), centre
+		return 0.0, 0.0, centre, mean
+	return slope, slope * max(0.0, 1.0 - SLOPE_DOUBT * variance / (slope * slope)), centre, mean
 
 
 def fit(points: Sequence[tuple[int, float]], prior: Prior) -> Fit:
@@ -151,12 +153,13 @@ def fit(points: Sequence[tuple[int, float]], prior: Prior) -> Fit:
 	recent = forgetting_mean(delays, RECENT_HALF_LIFE, prior.mean_delay, prior.strength)
 	late = [1.0 if d > GRACE_DAYS else 0.0 for d in delays]
 	late_share = forgetting_mean(late, LEVEL_HALF_LIFE, prior.late_share, prior.strength)
-	raw_slope, slope, centre = trend(points)
+	raw_slope, slope, centre, mean = trend(points)
 	# The prediction's line: the trend's weighted mean delay (shrunk to the prior) at the trend's centre.
 	base = forgetting_mean(delays, TREND_HALF_LIFE, prior.mean_delay, prior.strength)
 	weights = recency_weights(count, TREND_HALF_LIFE)
-	# Residuals around that line, for the spread and the conditional estimate of an overdue invoice.
-	residuals = tuple((w, d - base - slope * (x - centre)) for w, (x, d) in zip(weights, points, strict=True))
+	# Residuals around the customer's own line (not the shrunk one): the spread, and the past surprises that
+	# the conditional estimate of an overdue invoice moves to this invoice's centre.
+	residuals = tuple((w, d - mean - slope * (x - centre)) for w, (x, d) in zip(weights, points, strict=True))
 	spread = forgetting_mean([abs(r) for _w, r in residuals], TREND_HALF_LIFE, prior.scale, prior.strength)
 	return Fit(
 		count=count,
