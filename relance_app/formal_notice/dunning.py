@@ -132,7 +132,8 @@ def formal_notice_dunning_type(company: str) -> str | None:
 
 
 def ensure_dunning_type(company: str) -> str:
-	"""The company's formal-notice Dunning Type ("Mise en demeure - <abbr>"): no flat rate nor fee; its income
+	"""The company's formal-notice Dunning Type ("Mise en demeure (<abbr>)", which ERPNext names
+	"Mise en demeure (<abbr>) - <abbr>"): no flat rate nor fee; its income
 	account and cost center receive the penalties collected with the Payment Entry.
 
 	ERPNext's `Dunning Type.dunning_type` is unique across the site, so each company gets its own value. Created
@@ -148,7 +149,7 @@ def ensure_dunning_type(company: str) -> str:
 	doc = frappe.get_doc(
 		{
 			"doctype": "Dunning Type",
-			"dunning_type": f"{FORMAL_NOTICE_DUNNING_TYPE} - {defaults.abbr}",
+			"dunning_type": f"{FORMAL_NOTICE_DUNNING_TYPE} ({defaults.abbr})",
 			"dunning_formal_notice": 1,
 			"company": company,
 			"rate_of_interest": 0,

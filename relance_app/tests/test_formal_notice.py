@@ -394,9 +394,10 @@ class TestFormalNoticeB2B(FrappeTestCase):
 		self.assertEqual(
 			dec(-payment.deductions[0].amount), self.notice["interest"] + self.notice["indemnity"]
 		)
+		abbr = frappe.get_value("Company", self.company, "abbr")
+		self.assertEqual(self.dunning.dunning_type, f"Mise en demeure ({abbr}) - {abbr}")
 		self.assertEqual(
-			self.dunning.dunning_type,
-			f"Mise en demeure - {frappe.get_value('Company', self.company, 'abbr')}",
+			frappe.get_value("Dunning Type", self.dunning.dunning_type, "dunning_formal_notice"), 1
 		)
 		self.assertEqual(
 			self.dunning.income_account, frappe.get_value("Company", self.company, "default_income_account")
