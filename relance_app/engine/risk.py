@@ -114,6 +114,8 @@ class RiskError(EngineError):
 
 @dataclass(frozen=True)
 class PaidInvoice:
+	"""An invoice (or instalment) paid in full on `paid_date`: the last payment that cleared it."""
+
 	due_date: date
 	paid_date: date
 	amount: Decimal = Decimal("0")
@@ -130,6 +132,8 @@ class PaidInvoice:
 
 @dataclass(frozen=True)
 class OpenInvoice:
+	"""An invoice (or instalment) not paid in full; `key` names it in `RiskAssessment.predicted`."""
+
 	key: str
 	due_date: date
 	outstanding: Decimal
@@ -144,6 +148,8 @@ class OpenInvoice:
 
 @dataclass(frozen=True)
 class CustomerHistory:
+	"""What is known of one customer: invoices in any order, counts, and the class a user pinned (or None)."""
+
 	customer: str
 	paid: Sequence[PaidInvoice] = ()
 	open: Sequence[OpenInvoice] = ()
