@@ -130,6 +130,8 @@ class TestMethodsRefuse(FrappeTestCase):
 		frappe.set_user("Administrator")
 
 	def assert_refused_without_writes(self, user: str, names) -> None:
+		invoices = [self.invoice, self.fn_invoice, self.fn_older]
+		before = frappe.db.count("Dunning Contact Log", {"sales_invoice": ("in", invoices)})
 		for name in names:
 			frappe.set_user(user)
 			with self.subTest(user=user, method=name), sql_writes() as writes:
@@ -137,12 +139,7 @@ class TestMethodsRefuse(FrappeTestCase):
 					self.calls[name]()
 				self.assertEqual(writes, [])
 			frappe.set_user("Administrator")
-		self.assertFalse(
-			frappe.db.exists(
-				"Dunning Contact Log",
-				{"sales_invoice": ("in", [self.invoice, self.fn_invoice, self.fn_older])},
-			)
-		)
+		self.assertEqual(frappe.db.count("Dunning Contact Log", {"sales_invoice": ("in", invoices)}), before)
 		self.assertFalse(frappe.db.exists("Dunning", {"customer": self.fn_customer}))
 
 	def test_guest_is_refused_everything(self):
@@ -380,3 +377,29 @@ class TestRestrictedUserPlan(FrappeTestCase):
 		planned = dashboard.actions_planned_today(frappe.as_json({"company": self.company}))
 		self.assertEqual([row["customer"] for row in rows], [self.a])
 		self.assertEqual(planned["value"], 1)
+
+
+class TestPenaltyInvoiceLink(FrappeTestCase):
+	"""The penalty invoice names its Dunning in a field; upgraded sites get the field filled from the remarks."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+		make_email_account()
+		customer = make_dunning_customer(policy=make_policy(levels=FORMAL_NOTICE_ONLY))
+		overdue = make_overdue_invoice(days_overdue=40, amount=700, customer=customer).name
+		cls.dunning = formal_notice_api.send_formal_notice(overdue)["dunning"]
+
+	def test_penalty_invoice_links_its_dunning_once_and_the_patch_refills_the_link(self):
+		from relance_app.patches.v0_3 import link_penalty_invoices
+
+		name = make_penalty_invoice(self.dunning)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", name, "dunning_formal_notice"), self.dunning)
+		with self.assertRaisesRegex(frappe.ValidationError, "already invoiced"):
+			make_penalty_invoice(self.dunning)
+		# A penalty invoice made before the field existed: only its remarks name the Dunning.
+		frappe.db.set_value("Sales Invoice", name, "dunning_formal_notice", None)
+		self.assertIn(self.dunning, frappe.db.get_value("Sales Invoice", name, "remarks"))
+		link_penalty_invoices.execute()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", name, "dunning_formal_notice"), self.dunning)
