@@ -1,4 +1,5 @@
-"""`bench --site <site> relance run|preview`: the daily escalation from the command line."""
+"""`bench --site <site> relance run|preview|verify-log`: the daily escalation and the evidence register from the
+command line."""
 
 import json
 
@@ -62,6 +63,37 @@ def preview(context, days=7, day=None, company=None):
 			)
 	finally:
 		frappe.destroy()
+
+
+@relance.command("verify-log")
+@click.option("--company", help="Only this company's register (default: every company)")
+@pass_context
+def verify_log(context, company=None):
+	"""Recompute the contact log's hash chain; name the first entry that does not match (exit code 1)."""
+	import frappe
+
+	from relance_app.dunning.register import chain_companies, verify_chain
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		companies = [company] if company else chain_companies()
+		results = [verify_chain(name) for name in companies]
+	finally:
+		frappe.destroy()
+	for result in results:
+		label = result.company or "(no company)"
+		pending = f", {result.pending} not sealed yet" if result.pending else ""
+		if result.ok:
+			click.echo(f"OK    {label}: {result.checked} entries, head {result.head_hash or '-'}{pending}")
+		else:
+			click.echo(
+				f"FAIL  {label}: entry {result.first_bad or '(end of chain)'}: {result.reason} "
+				f"({result.checked} entries verified before it){pending}"
+			)
+	if not all(result.ok for result in results):
+		raise SystemExit(1)
 
 
 commands = [relance]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
 from frappe.utils import escape_html, flt, getdate, nowdate
 
 from relance_app.api.access import add_log_entry, check_invoices, checked_invoice, require
@@ -16,6 +15,7 @@ from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.dunning.selection import select_open_instalments
+from relance_app.dunning.trail import update_log_rows
 from relance_app.engine.plan import Action
 
 
@@ -91,7 +91,6 @@ def set_dispute(invoice: str, disputed: bool, reason: str | None = None) -> dict
 	else:
 		# Resolving closes the open dispute entries: a change to the log, not only an addition.
 		require("Dunning Contact Log", "write")
-		log = DocType("Dunning Contact Log")
 		open_disputes = frappe.get_all(
 			"Dunning Contact Log",
 			filters={"sales_invoice": invoice, "entry_type": "Dispute", "status": "Open"},
@@ -99,7 +98,7 @@ def set_dispute(invoice: str, disputed: bool, reason: str | None = None) -> dict
 		)
 		if not open_disputes:
 			frappe.throw(_("This invoice has no open dispute."))
-		frappe.qb.update(log).set(log.status, "Done").where(log.name.isin(open_disputes)).run()
+		update_log_rows(open_disputes, {"status": "Done"}, seal=True)
 		names = [
 			add_log_entry(
 				doc, "Note", direction="Outbound", status="Done", notes=reason or _("Dispute resolved.")

@@ -23,6 +23,7 @@ from relance_app.common.policy_store import resolve_policies
 from relance_app.dunning import channels
 from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_email_template
+from relance_app.dunning.trail import update_log_rows
 from relance_app.engine.plan import Action, Instalment
 from relance_app.engine.policy import Level
 
@@ -155,15 +156,10 @@ def close_cancelled_invoice(invoice: str) -> None:
 def _settle_holds(invoices: list[str], *, promise_status: str, note: str) -> None:
 	if not invoices:
 		return
-	log = DocType("Dunning Contact Log")
-	(
-		frappe.qb.update(log)
-		.set(log.status, promise_status)
-		.set(log.notes, note)
-		.where(log.sales_invoice.isin(invoices))
-		.where(log.status == "Open")
-		.run()
+	held = frappe.get_all(
+		"Dunning Contact Log", filters={"sales_invoice": ("in", invoices), "status": "Open"}, pluck="name"
 	)
+	update_log_rows(held, {"status": promise_status, "notes": note}, seal=True)
 
 
 def close_tasks(invoices: list[str], *, entry_types: tuple[str, ...] | None = None) -> None:

@@ -3,6 +3,11 @@ recording its effect or its failure, and closing broken promises.
 
 Exactly once: each (instalment, level) has an idempotency key, unique in the Dunning Contact Log. A step is
 claimed by inserting its log row in the same transaction as its effect, and committed together.
+
+A step that fails is retried by the next runs, at most MAX_ATTEMPTS times in all; then it "Needs Attention":
+the run skips it, the worklist, the invoice and the daily digest show why, until a person sets it back to
+Failed (the Retry button on the contact log), which gives it one more attempt. Every status change here goes
+through `trail.update_log_rows`, which leaves the desk's Version trail.
 """
 
 from __future__ import annotations
@@ -12,12 +17,18 @@ from datetime import date
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import getdate, now_datetime
+from frappe.utils import getdate, now_datetime, strip_html_tags
 
 from relance_app.common.constants import ENTRY_TYPES
 from relance_app.dunning.channels import Effect
+from relance_app.dunning.register import SEALED_STATUSES
 from relance_app.dunning.report import RunReport
+from relance_app.dunning.trail import update_log_rows
 from relance_app.engine.plan import Action, Instalment
+
+NEEDS_ATTENTION = "Needs Attention"
+# Attempts of a failing step before it waits for a person (one a day: the first run and two retries).
+MAX_ATTEMPTS = 3
 
 
 def claim_steps(
@@ -46,8 +57,10 @@ def claim_steps(
 			fresh.append(inst)
 		elif row.status == "Failed":
 			# A failed attempt is retried on the same evidence row.
-			frappe.db.set_value("Dunning Contact Log", row.name, {"status": "Planned"}, update_modified=False)
+			update_log_rows([row.name], {"status": "Planned"})
 			claimed[inst.key] = row.name
+		elif row.status == NEEDS_ATTENTION:
+			report.held_for_attention += 1
 		elif row.status == "Planned" and not dry_run:
 			report.uncertain += 1
 		else:
@@ -149,64 +162,167 @@ def _insert_rows(rows: list[dict]) -> bool:
 	return True
 
 
-def _insert_log(
-	policy_name: str, action: Action, inst: Instalment, key: str, today: date, dry_run: bool
-) -> str:
-	row = _log_row(policy_name, action, inst, key, today, dry_run)
-	frappe.db.bulk_insert("Dunning Contact Log", LOG_FIELDS, [tuple(row[f] for f in LOG_FIELDS)])
-	return row["name"]
-
-
 def _key(step_key: str, today: date, dry_run: bool) -> str:
 	# Dry runs get their own keys (per day) so that they never block the real step.
 	return f"dry-run:{today.isoformat()}:{step_key}" if dry_run else step_key
 
 
 def record_effect(claimed: dict[str, str], effect: Effect, action: Action) -> None:
-	"""The effect on every claimed row, in one statement."""
-	log = DocType("Dunning Contact Log")
-	(
-		frappe.qb.update(log)
-		.set(log.status, effect.status)
-		.set(log.entry_type, effect.entry_type)
-		.set(log.communication, effect.communication)
-		.set(log.todo, effect.todo)
-		.set(log.dunning, effect.dunning)
-		.set(log.attachment, effect.attachment)
-		.set(log.notes, "\n".join(effect.notes) or None)
-		.where(log.name.isin(list(claimed.values())))
-		.run()
+	"""The effect on every claimed row, in one statement (with its Version trail)."""
+	update_log_rows(
+		claimed.values(),
+		{
+			"status": effect.status,
+			"entry_type": effect.entry_type,
+			"communication": effect.communication,
+			"todo": effect.todo,
+			"dunning": effect.dunning,
+			"attachment": effect.attachment,
+			"notes": "\n".join(effect.notes) or None,
+		},
 	)
 
 
-def record_outcome(policy_name: str, action: Action, today: date, *, status: str, note: str) -> None:
-	"""After a rollback: record the step as Failed (retried next run) or Cancelled (not deliverable)."""
+def record_outcome(
+	policy_name: str, action: Action, today: date, *, status: str, note: str, company: str | None = None
+) -> None:
+	"""After a rollback: record the step as Cancelled (not deliverable)."""
 	try:
 		for inst in action.instalments:
-			key = inst.step_key(action.level_number)
-			name = frappe.db.get_value("Dunning Contact Log", {"idempotency_key": key})
-			if name:
-				frappe.db.set_value("Dunning Contact Log", name, {"status": status, "notes": note})
-			else:
-				name = _insert_log(policy_name, action, inst, key, today, dry_run=False)
-				frappe.db.set_value("Dunning Contact Log", name, {"status": status, "notes": note})
+			_write_step(policy_name, action, inst, today, {"status": status, "notes": note}, company)
 		frappe.db.commit()
 	except Exception:
 		frappe.db.rollback()
 		frappe.log_error(title=_("Could not record a failed dunning step for {0}").format(action.customer))
 
 
+def failure_reason(exc: BaseException) -> str:
+	"""What went wrong, in words a credit controller can act on (the message the user would have seen)."""
+	message = " ".join(strip_html_tags(str(exc)).split())
+	if not isinstance(exc, frappe.ValidationError) or not message:
+		message = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+	return message[:500]
+
+
+def failure_cause(exc: BaseException) -> str:
+	"""The kind of failure: one Error Log per step and cause, however many runs it fails."""
+	return f"{type(exc).__module__}.{type(exc).__qualname__}"[:140]
+
+
+def failure_logged(action: Action, cause: str) -> bool:
+	"""Whether every step of the action already failed for this cause (its Error Log exists then)."""
+	keys = [inst.step_key(action.level_number) for inst in action.instalments]
+	rows = frappe.get_all(
+		"Dunning Contact Log", filters={"idempotency_key": ("in", keys)}, fields=["failure_cause"]
+	)
+	return len(rows) == len(keys) and all(row.failure_cause == cause for row in rows)
+
+
+def record_failure(
+	policy_name: str, action: Action, today: date, *, reason: str, cause: str, company: str | None = None
+) -> int:
+	"""After a rollback: count a failed attempt on each step; returns the steps that now need attention."""
+	flagged = 0
+	try:
+		keys = {inst.key: inst.step_key(action.level_number) for inst in action.instalments}
+		attempts_of = dict(
+			frappe.get_all(
+				"Dunning Contact Log",
+				filters={"idempotency_key": ("in", list(keys.values()))},
+				fields=["idempotency_key", "attempts"],
+				as_list=True,
+			)
+		)
+		for inst in action.instalments:
+			attempts = int(attempts_of.get(keys[inst.key]) or 0) + 1
+			if attempts >= MAX_ATTEMPTS:
+				status = NEEDS_ATTENTION
+				note = _(
+					"Failed {0} times: no longer retried until someone sets it back to Failed. {1}"
+				).format(attempts, reason)
+				flagged += 1
+			else:
+				status = "Failed"
+				note = _("Attempt {0} of {1} failed, retried on the next run: {2}").format(
+					attempts, MAX_ATTEMPTS, reason
+				)
+			values = {
+				"status": status,
+				"attempts": attempts,
+				"failure_reason": reason,
+				"failure_cause": cause,
+				"notes": note,
+			}
+			_write_step(policy_name, action, inst, today, values, company)
+		frappe.db.commit()
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=_("Could not record a failed dunning step for {0}").format(action.customer))
+	return flagged
+
+
+def _write_step(
+	policy_name: str, action: Action, inst: Instalment, today: date, values: dict, company: str | None
+) -> None:
+	"""Set `values` on the step's row, or write the row (its claim was rolled back with the failure)."""
+	key = inst.step_key(action.level_number)
+	row = frappe.db.get_value(
+		"Dunning Contact Log", {"idempotency_key": key}, ["name", "status"], as_dict=True
+	)
+	if row:
+		# A final row is another attempt's evidence (sealed or about to be): never rewrite it.
+		if row.status not in SEALED_STATUSES:
+			update_log_rows([row.name], values)
+		return
+	row = _log_row(policy_name, action, inst, key, today, dry_run=False, company=company) | values
+	fields = (*LOG_FIELDS, *(field for field in values if field not in LOG_FIELDS))
+	frappe.db.bulk_insert("Dunning Contact Log", fields, [tuple(row[f] for f in fields)])
+
+
+def steps_needing_attention(*, company: str | None = None, customers: list[str] | None = None) -> list[dict]:
+	"""Automatic steps waiting for a person, on invoices still unpaid, oldest first."""
+	log = DocType("Dunning Contact Log")
+	si = DocType("Sales Invoice")
+	query = (
+		frappe.qb.from_(log)
+		.join(si)
+		.on(si.name == log.sales_invoice)
+		.select(
+			log.name,
+			log.customer,
+			log.customer_name,
+			log.company,
+			log.sales_invoice,
+			log.level,
+			log.level_title,
+			log.entry_type,
+			log.contact_date,
+			log.outstanding_amount,
+			log.currency,
+			log.attempts,
+			log.failure_reason,
+			log.dunning_policy,
+		)  # fmt: skip
+		.where(log.status == NEEDS_ATTENTION)
+		.where(si.docstatus == 1)
+		.where(si.outstanding_amount > 0)
+		.orderby(log.contact_date)
+		.orderby(log.name)
+	)
+	if company:
+		query = query.where(log.company == company)
+	if customers is not None:
+		query = query.where(log.customer.isin(list(customers) or [""]))
+	return query.run(as_dict=True)
+
+
 def mark_broken_promises(action: Action) -> None:
 	if not action.broken_promises:
 		return
-	log = DocType("Dunning Contact Log")
 	invoices = [key.split("#")[0] for key in action.broken_promises]
-	(
-		frappe.qb.update(log)
-		.set(log.status, "Failed")
-		.set(log.notes, _("Promise not kept: dunning resumed."))
-		.where(log.sales_invoice.isin(invoices))
-		.where(log.entry_type == "Promise to Pay")
-		.where(log.status == "Open")
-		.run()
+	broken = frappe.get_all(
+		"Dunning Contact Log",
+		filters={"sales_invoice": ("in", invoices), "entry_type": "Promise to Pay", "status": "Open"},
+		pluck="name",
 	)
+	update_log_rows(broken, {"status": "Failed", "notes": _("Promise not kept: dunning resumed.")})

@@ -13,6 +13,7 @@ from frappe.utils import getdate
 
 from relance_app.common.constants import DONE_STATUSES
 from relance_app.common.policy_store import load_policies
+from relance_app.dunning.evidence import NEEDS_ATTENTION
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.engine.mirror import mirror_values
 from relance_app.engine.plan import Instalment
@@ -30,9 +31,12 @@ def update_mirrors(
 	for inst in selection.instalments:
 		per_invoice[inst.invoice].append(inst)
 	last_contact = _last_contact_per_invoice(list(per_invoice))
+	attention = _needing_attention(list(per_invoice))
 	updates = {}
 	for invoice, items in per_invoice.items():
-		updates[invoice] = mirror_values(items, policies, policy_of, today, last_contact.get(invoice))
+		updates[invoice] = mirror_values(
+			items, policies, policy_of, today, last_contact.get(invoice), invoice in attention
+		)
 	if updates:
 		frappe.db.bulk_update("Sales Invoice", updates, update_modified=False)
 	return len(updates)
@@ -51,3 +55,19 @@ def _last_contact_per_invoice(invoices: list[str]) -> dict[str, date]:
 		.run(as_dict=True)
 	)
 	return {row.sales_invoice: getdate(row.last) for row in rows}
+
+
+def _needing_attention(invoices: list[str]) -> set[str]:
+	"""Invoices with an automatic step that failed too often and waits for a person (evidence.MAX_ATTEMPTS)."""
+	if not invoices:
+		return set()
+	log = DocType("Dunning Contact Log")
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.sales_invoice)
+		.distinct()
+		.where(log.sales_invoice.isin(invoices))
+		.where(log.status == NEEDS_ATTENTION)
+		.run(pluck=True)
+	)
+	return set(rows)

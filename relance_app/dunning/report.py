@@ -19,6 +19,9 @@ class RunReport:
 	already_done: int = 0
 	paid_since_selection: int = 0
 	failed: int = 0
+	# Failed steps that reached their last attempt in this run, and steps skipped as they await a person.
+	needs_attention: int = 0
+	held_for_attention: int = 0
 	not_deliverable: int = 0
 	uncertain: int = 0
 	batches: list[str] = field(default_factory=list)

@@ -7,6 +7,10 @@ rolled back entirely and done by the next run; if two runs or two workers race, 
 one of them claim the step. SMS is the one effect outside the database: its row is committed as Planned
 before the gateway is called, so a crash in between leaves a Planned row that is never sent again
 automatically (at most once) and shows up in the run report for a person to check.
+
+A step that fails is retried by the next runs, then waits for a person (evidence.MAX_ATTEMPTS), with one
+Error Log per step and cause. After each batch the final rows are sealed into the evidence register
+(dunning.register), a short sequential step of its own under a per-company lock.
 """
 
 from __future__ import annotations
@@ -26,8 +30,18 @@ from relance_app.common.policy_store import load_policies
 from relance_app.dunning.actions import perform
 from relance_app.dunning.channels import StepNotDeliverable
 from relance_app.dunning.digest import send_digest
-from relance_app.dunning.evidence import claim_steps, mark_broken_promises, record_effect, record_outcome
+from relance_app.dunning.evidence import (
+	claim_steps,
+	failure_cause,
+	failure_logged,
+	failure_reason,
+	mark_broken_promises,
+	record_effect,
+	record_failure,
+	record_outcome,
+)
 from relance_app.dunning.mirrors import update_mirrors
+from relance_app.dunning.register import seal_pending
 from relance_app.dunning.report import RunReport
 from relance_app.dunning.selection import Selection, company_holidays, select_open_instalments
 from relance_app.engine.plan import Action, Instalment, plan
@@ -74,6 +88,8 @@ def run(
 		execute(planned, selection, today=today, dry_run=dry_run, report=report, sender=sender)
 		if customers_with_actions:
 			update_mirrors(today, customers=customers_with_actions)
+		if not dry_run:
+			seal_pending()
 	return report
 
 
@@ -88,6 +104,8 @@ def run_batch(today: str, customers: list[str], dry_run: bool = False) -> dict:
 	sender = sender_address(settings.sender)
 	execute(planned, selection, today=today, dry_run=dry_run, report=report, sender=sender)
 	update_mirrors(today, customers=customers)
+	if not dry_run:
+		seal_pending()
 	return report.as_dict()
 
 
@@ -199,18 +217,23 @@ def execute_action(
 		report.by_channel[action.channel.value] += 1
 	except StepNotDeliverable as exc:
 		frappe.db.rollback()
-		record_outcome(policy_name, action, today, status="Cancelled", note=str(exc))
+		record_outcome(policy_name, action, today, status="Cancelled", note=str(exc), company=company)
 		report.not_deliverable += 1
-	except Exception:
+	except Exception as exc:
 		frappe.db.rollback()
-		error = frappe.log_error(
-			title=_("Dunning step failed for {0}").format(action.customer),
-			reference_doctype="Sales Invoice",
-			reference_name=action.instalments[0].invoice,
-		)
+		reason, cause = failure_reason(exc), failure_cause(exc)
+		if not failure_logged(action, cause):
+			# One Error Log per step and cause: a template broken for a week is one log, not seven.
+			frappe.log_error(
+				title=_("Dunning step failed for {0}").format(action.customer),
+				reference_doctype="Sales Invoice",
+				reference_name=action.instalments[0].invoice,
+			)
 		report.failed += 1
-		report.errors.append(f"{action.customer}: {getattr(error, 'name', '')}")
-		record_outcome(policy_name, action, today, status="Failed", note=_("Failed: see Error Log."))
+		report.needs_attention += record_failure(
+			policy_name, action, today, reason=reason, cause=cause, company=company
+		)
+		report.errors.append(f"{action.customer}: {reason}")
 
 
 def _still_unpaid(action: Action, report: RunReport) -> Action | None:

@@ -18,8 +18,12 @@ def mirror_values(
 	policy_of: dict[str, str],
 	today: date,
 	last: date | None,
+	needs_attention: bool = False,
 ) -> dict:
-	"""The mirror fields of one invoice from its open instalments (`policy_of`: policy name per instalment key)."""
+	"""The mirror fields of one invoice from its open instalments (`policy_of`: policy name per instalment key).
+
+	`needs_attention`: one of its automatic steps failed too often and waits for a person; that comes first,
+	as nothing moves on the invoice until someone acts."""
 	level = max(inst.last_level for inst in items)
 	next_steps = []
 	for inst in items:
@@ -28,7 +32,9 @@ def mirror_values(
 			step = next_level(inst, policy, today)
 			if step:
 				next_steps.append((next_action_on(inst, step[1], today), policy.level(step[0])))
-	if any(inst.disputed for inst in items):
+	if needs_attention:
+		status = "Needs Attention"
+	elif any(inst.disputed for inst in items):
 		status = "Disputed"
 	elif any(inst.promised_on and inst.promised_on >= today for inst in items):
 		status = "Promise"

@@ -7,6 +7,9 @@ from frappe.model.document import Document
 from frappe.utils import getdate, today
 
 from relance_app.common.validation import DuplicateStepError, EvidenceLockedError
+from relance_app.dunning.evidence import NEEDS_ATTENTION
+from relance_app.dunning.register import IMMUTABLE_FIELDS, SEALED_STATUSES, schedule_sealing
+from relance_app.engine.evidence_hash import AMOUNT_FIELDS, canonical_value
 
 # Once an entry reaches one of these statuses it is evidence: corrections are new entries.
 LOCKED_STATUSES = ("Sent", "Done", "Cancelled")
@@ -24,6 +27,7 @@ class DunningContactLog(Document):
 		from frappe.types import DF
 
 		attachment: DF.Attach | None
+		attempts: DF.Int
 		call_outcome: DF.Literal[
 			"",
 			"Reached",
@@ -35,6 +39,7 @@ class DunningContactLog(Document):
 			"Payment Scheduled",
 			"Payment Sent",
 		]
+		chain_seq: DF.Int
 		communication: DF.Link | None
 		company: DF.Link | None
 		contact_date: DF.Datetime
@@ -45,6 +50,9 @@ class DunningContactLog(Document):
 		due_date: DF.Date | None
 		dunning: DF.Link | None
 		dunning_policy: DF.Link | None
+		evidence_hash: DF.Data | None
+		failure_cause: DF.Data | None
+		failure_reason: DF.SmallText | None
 		entry_type: DF.Literal[
 			"Reminder Email",
 			"SMS",
@@ -64,16 +72,19 @@ class DunningContactLog(Document):
 		notes: DF.SmallText | None
 		outstanding_amount: DF.Currency
 		payment_schedule: DF.Data | None
+		previous_hash: DF.Data | None
 		promised_amount: DF.Currency
 		promised_date: DF.Date | None
 		sales_invoice: DF.Link | None
-		status: DF.Literal["Planned", "Open", "Sent", "Failed", "Done", "Cancelled"]
+		status: DF.Literal["Planned", "Open", "Sent", "Failed", "Needs Attention", "Done", "Cancelled"]
 		todo: DF.Link | None
 		tracking_number: DF.Data | None
 	# end: auto-generated types
 
 	def before_insert(self):
 		self.validate_unique_step()
+		# Only the register seals a row (dunning.register), after it is final.
+		self.chain_seq, self.previous_hash, self.evidence_hash = 0, None, None
 
 	def validate(self):
 		self.validate_evidence_lock()
@@ -81,6 +92,12 @@ class DunningContactLog(Document):
 		self.validate_invoice_customer()
 		self.validate_promise()
 		self.set_holding_status()
+		# Last: whatever changed a sealed row (the user or a step above), it is refused.
+		self.validate_seal()
+
+	def on_update(self):
+		if self.status in SEALED_STATUSES and not self.chain_seq:
+			schedule_sealing(self.company)
 
 	def on_trash(self):
 		if self.status in LOCKED_STATUSES and not _is_system_manager():
@@ -101,6 +118,26 @@ class DunningContactLog(Document):
 				DuplicateStepError,
 			)
 
+	def validate_seal(self):
+		"""A sealed row is in the evidence register: changing what its hash covers would break the chain, for
+		everyone (a System Manager included). Corrections are new entries; the tracking number stays editable."""
+		before = None if self.is_new() else self.get_doc_before_save()
+		if not before or not before.chain_seq:
+			return
+		changed = [
+			field
+			for field in IMMUTABLE_FIELDS
+			if canonical_value(self.get(field), amount=field in AMOUNT_FIELDS)
+			!= canonical_value(before.get(field), amount=field in AMOUNT_FIELDS)
+		]
+		if changed:
+			frappe.throw(
+				_("Contact log {0} is sealed in the evidence register: {1} cannot be changed.").format(
+					self.name, ", ".join(_(self.meta.get_label(field)) for field in changed)
+				),
+				EvidenceLockedError,
+			)
+
 	def validate_evidence_lock(self):
 		if self.is_new() or _is_system_manager():
 			return
@@ -114,7 +151,7 @@ class DunningContactLog(Document):
 			)
 
 	def set_invoice_details(self):
-		if not self.sales_invoice:
+		if not self.sales_invoice or self.chain_seq:
 			return
 		invoice = frappe.db.get_value(
 			"Sales Invoice",
@@ -125,7 +162,9 @@ class DunningContactLog(Document):
 		if not invoice:
 			return
 		self.customer = self.customer or invoice.customer
-		self.company = self.company or invoice.company
+		# The invoice's company, not the user's default one that the form fills in: the entry belongs to
+		# the invoice's company and to its evidence register.
+		self.company = invoice.company
 		self.currency = self.currency or invoice.currency
 		if self.is_new() and not self.is_automatic:
 			self.due_date = self.due_date or invoice.due_date
@@ -159,3 +198,15 @@ class DunningContactLog(Document):
 
 def _is_system_manager() -> bool:
 	return "System Manager" in frappe.get_roles()
+
+
+@frappe.whitelist(methods=["POST"])
+def retry_step(name: str) -> str:
+	"""Put a step that needs attention back in the run: the next run tries it once more."""
+	doc = frappe.get_doc("Dunning Contact Log", name)
+	doc.check_permission("write")
+	if doc.status != NEEDS_ATTENTION:
+		frappe.throw(_("Only a step that needs attention can be retried."))
+	doc.status = "Failed"
+	doc.save()
+	return doc.status

@@ -13,7 +13,8 @@
 		const lines = [
 			__("Steps sent: {0}", [run.sent]),
 			__("Already done: {0}", [run.already_done]),
-			__("Failed (retried on the next run): {0}", [run.failed]),
+			__("Failed (retried on the next run): {0}", [run.failed - (run.needs_attention || 0)]),
+			__("Needing attention (no longer retried): {0}", [run.needs_attention || 0]),
 			__("Not deliverable (see the contact log): {0}", [run.not_deliverable]),
 		];
 		if (run.dry_run) {
@@ -102,6 +103,9 @@
 		},
 
 		formatter(value, row, column, data, default_formatter) {
+			if (column.fieldname === "attention" && data && data.attention) {
+				return `<span class="text-danger">${frappe.utils.escape_html(data.attention)}</span>`;
+			}
 			if (column.fieldname === "invoices" && data && data.invoices) {
 				return data.invoices
 					.split(", ")

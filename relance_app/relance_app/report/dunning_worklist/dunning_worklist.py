@@ -14,7 +14,7 @@ from frappe.utils.background_jobs import is_job_enqueued
 
 from relance_app.common.compat import in_test
 from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
-from relance_app.dunning import preview, run
+from relance_app.dunning import evidence, preview, run
 
 DEFAULT_DAYS = 7
 # The preview walks every open instalment day by day: keep the horizon to what a person plans with.
@@ -39,7 +39,7 @@ def get_data(filters: dict) -> list[dict]:
 	)
 	if filters.get("customer"):
 		rows = [row for row in rows if row["customer"] == filters.customer]
-	return [
+	planned = [
 		{
 			"date": row["date"],
 			"customer": row["customer"],
@@ -54,6 +54,51 @@ def get_data(filters: dict) -> list[dict]:
 		}
 		for row in rows
 	]
+	return with_steps_needing_attention(filters, planned, precision)
+
+
+def with_steps_needing_attention(filters: dict, planned: list[dict], precision: int) -> list[dict]:
+	"""The steps that failed too often and wait for a person (dunning.evidence.MAX_ATTEMPTS), with why.
+
+	The plan still shows such a step as due (it was never taken): that row gets the reason. A step that is
+	not in the plan's rows gets a row of its own, first. Either way the run skips it until it is retried.
+	"""
+	customers = [filters.customer] if filters.get("customer") else None
+	steps = evidence.steps_needing_attention(company=filters.get("company"), customers=customers)
+	waiting: dict[tuple[str, int], dict] = {}
+	for step in steps:
+		row = waiting.setdefault(
+			(step.customer, step.level),
+			{
+				"date": getdate(step.contact_date),
+				"customer": step.customer,
+				"customer_name": step.customer_name,
+				"policy": step.dunning_policy,
+				"level": step.level,
+				"level_title": step.level_title,
+				"channel": _(step.entry_type),
+				"invoices": [],
+				"outstanding": 0.0,
+				"currency": step.currency,
+				"attention": step.failure_reason or _("Failed too often: see the contact log."),
+				"contact_log": step.name,
+			},
+		)
+		if step.sales_invoice not in row["invoices"]:
+			row["invoices"].append(step.sales_invoice)
+		row["outstanding"] = flt(row["outstanding"] + flt(step.outstanding_amount), precision)
+	for row in planned:
+		step = waiting.get((row["customer"], row["level"]))
+		if step:
+			row["attention"], row["contact_log"] = step["attention"], step["contact_log"]
+	shown = {(row["customer"], row["level"]) for row in planned if row.get("attention")}
+	# Like the plan's rows: only customers whose invoices the user may read.
+	extra = permitted_rows(
+		[row for key, row in waiting.items() if key not in shown], company=filters.get("company")
+	)
+	for row in extra:
+		row["invoices"] = ", ".join(row["invoices"])
+	return extra + planned
 
 
 def get_days(filters: dict) -> int:
@@ -100,6 +145,14 @@ def get_columns() -> list[dict]:
 			"options": "Currency",
 			"hidden": 1,
 		},
+		{"fieldname": "attention", "label": _("Needs Attention"), "fieldtype": "Data", "width": 300},
+		{
+			"fieldname": "contact_log",
+			"label": _("Contact Log"),
+			"fieldtype": "Link",
+			"options": "Dunning Contact Log",
+			"width": 140,
+		},
 	]
 
 
@@ -113,6 +166,12 @@ def get_summary(data: list[dict]) -> list[dict]:
 			"indicator": "Blue",
 		},
 		{"value": len(data), "label": _("Steps Planned"), "datatype": "Int"},
+		{
+			"value": sum(1 for row in data if row.get("attention")),
+			"label": _("Steps Needing Attention"),
+			"datatype": "Int",
+			"indicator": "Red",
+		},
 		{"value": len({row["customer"] for row in data}), "label": _("Customers"), "datatype": "Int"},
 	]
 
