@@ -125,6 +125,16 @@ class TestTemplateSafety(FrappeTestCase):
 		with self.assertRaisesRegex(TemplateRenderError, "hidden attributes such as __mro__"):
 			template.save(ignore_permissions=True)
 
+	def test_saving_a_template_a_policy_uses_with_an_attribute_walk_is_refused(self):
+		template = frappe.get_doc(
+			"Email Template", self.greeting
+		)  # not a shipped name: used by the test policy
+		template.subject = "{{ company._cache }}"
+		with self.assertRaisesRegex(
+			TemplateRenderError, "subject cannot be used: .*hidden attributes such as _cache"
+		):
+			template.save(ignore_permissions=True)
+
 	def test_an_email_template_outside_dunning_is_left_to_frappe(self):
 		name = make_template(
 			f"Modèle sans relance {frappe.generate_hash(length=5)}", IBAN_MUTATION + "Bonjour"
