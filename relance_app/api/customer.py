@@ -6,6 +6,7 @@ import frappe
 from frappe.utils import flt, getdate, nowdate
 
 from relance_app.api.access import check_customer, require
+from relance_app.common.compat import aggregate
 from relance_app.common.constants import DONE_STATUSES
 
 
@@ -31,9 +32,9 @@ def get_customer_summary(customer: str) -> dict:
 				["due_date", "<", today],
 			],
 			fields=[
-				"sum(outstanding_amount) as overdue",
-				"min(due_date) as oldest",
-				"max(dunning_level) as level",
+				aggregate("sum", "outstanding_amount", "overdue"),
+				aggregate("min", "due_date", "oldest"),
+				aggregate("max", "dunning_level", "level"),
 			],
 			order_by=None,
 		)[0]
@@ -41,7 +42,7 @@ def get_customer_summary(customer: str) -> dict:
 		frappe.get_list(
 			"Dunning Contact Log",
 			filters={"customer": customer, "status": "Open"},
-			fields=["entry_type", "count(name) as count"],
+			fields=["entry_type", aggregate("count", "name", "count")],
 			group_by="entry_type",
 			order_by=None,
 			as_list=True,
@@ -50,7 +51,7 @@ def get_customer_summary(customer: str) -> dict:
 	last = frappe.get_list(
 		"Dunning Contact Log",
 		filters={"customer": customer, "status": ("in", DONE_STATUSES)},
-		fields=["max(contact_date) as last"],
+		fields=[aggregate("max", "contact_date", "last")],
 		order_by=None,
 	)[0].last
 	invoices_readable = bool(row)

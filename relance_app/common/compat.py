@@ -19,3 +19,11 @@ def desk_path(doctype: str, name: str | None = None) -> str:
 	base = "/desk" if FRAPPE_MAJOR >= 16 else "/app"
 	path = f"{base}/{frappe.scrub(doctype).replace('_', '-')}"
 	return f"{path}/{quote(name, safe='')}" if name else path
+
+
+def aggregate(function: str, field: str, alias: str) -> str | dict:
+	"""An aggregate column for `frappe.get_list(fields=[...])`: v15 reads "sum(field) as alias"; v16 refuses SQL
+	functions in strings and takes {"SUM": "field", "as": "alias"}."""
+	if FRAPPE_MAJOR >= 16:
+		return {function.upper(): field, "as": alias}
+	return f"{function.lower()}({field}) as {alias}"
