@@ -10,6 +10,7 @@ from relance_app.common.rate_store import seed_rates
 from relance_app.engine.default_templates import DEFAULT_TEMPLATES
 from relance_app.engine.policy import default_policy
 from relance_app.formal_notice.dunning import ensure_dunning_type
+from relance_app.formal_notice.terms import TERMS_TEMPLATE, ensure_terms_template
 from relance_app.setup.custom_fields import get_custom_fields
 
 
@@ -17,6 +18,7 @@ def after_install() -> None:
 	make_custom_fields()
 	seed_rates()
 	create_default_templates()
+	ensure_terms_template()
 	for company in frappe.get_all("Company", pluck="name"):
 		setup_company(company)
 
@@ -24,6 +26,11 @@ def after_install() -> None:
 def before_uninstall() -> None:
 	delete_custom_fields()
 	frappe.db.delete("Email Template", {"name": ("in", [t.name for t in DEFAULT_TEMPLATES])})
+	# The shipped Terms and Conditions go too, unless documents already quote them (then they are the user's).
+	try:
+		frappe.delete_doc("Terms and Conditions", TERMS_TEMPLATE, ignore_missing=True, force=False)
+	except frappe.LinkExistsError:
+		frappe.clear_messages()
 	# Frappe drops the app's DocTypes but not the values of its Single ones (Dunning Settings).
 	singles = frappe.get_all("DocType", filters={"module": "Relance App", "issingle": 1}, pluck="name")
 	if singles:

@@ -54,6 +54,29 @@ LEVEL = Level(
 PNG_DIR = Path(tempfile.gettempdir()) / "relance_formal_notice"
 
 
+def bank_ledger_account(company: str) -> str:
+	"""The company's bank ledger account (a Bank-type account of its chart), made when the chart has none."""
+	name = frappe.db.get_value("Account", {"company": company, "account_type": "Bank", "is_group": 0}, "name")
+	if name:
+		return name
+	parent = frappe.db.get_value(
+		"Account", {"company": company, "account_type": "Bank", "is_group": 1}, "name"
+	) or frappe.db.get_value("Account", {"company": company, "root_type": "Asset", "is_group": 1}, "name")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "Banque Test",
+				"company": company,
+				"parent_account": parent,
+				"account_type": "Bank",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
 def make_company_identity(company: str) -> None:
 	"""The creditor's address (Lyon) and bank account, which the letter must show."""
 	if not frappe.db.exists("Address", {"address_title": "Relance Test SAS siège"}):
@@ -85,6 +108,8 @@ def make_company_identity(company: str) -> None:
 				"is_company_account": 1,
 				"is_default": 1,
 				"iban": IBAN,
+				# ERPNext v16 requires the ledger account of a company's bank account (v15 accepts it too).
+				"account": bank_ledger_account(company),
 			}
 		).insert(ignore_permissions=True)
 	# The legal mentions of Code de commerce R123-237, with a valid French VAT number (python-stdnum checks it).
