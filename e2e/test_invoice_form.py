@@ -19,7 +19,10 @@ def overdue_invoice(e2e_site, admin_api):
 	"""A fresh submitted invoice of 860 EUR, 12 days overdue, made by the app's own test factory."""
 	customer = ensure_customer(admin_api, CUSTOMER, email="compta@menuiserie-roux.example")
 	invoice = e2e_site.bench_execute(
-		"relance_app.tests.factories.make_overdue_invoice", days_overdue=12, amount=860.0, customer=customer
+		"relance_app.tests.factories.make_overdue_invoice_for_e2e",
+		days_overdue=12,
+		amount=860.0,
+		customer=customer,
 	)
 	assert invoice and invoice["docstatus"] == 1 and invoice["outstanding_amount"] == 860.0
 	yield invoice["name"]

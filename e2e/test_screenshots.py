@@ -89,7 +89,7 @@ def portfolio(e2e_site, admin_api, accounts_user, playwright_session) -> dict[st
 		row = _open_invoice(admin_api, customer)
 		if not row:
 			e2e_site.bench_execute(
-				"relance_app.tests.factories.make_overdue_invoice",
+				"relance_app.tests.factories.make_overdue_invoice_for_e2e",
 				days_overdue=days,
 				amount=amount,
 				customer=customer,

@@ -239,3 +239,15 @@ def make_policy(*, levels: list[dict] | None = None, **fields) -> str:
 	}
 	doc.update(fields)
 	return frappe.get_doc(doc).insert(ignore_permissions=True).name
+
+
+def make_overdue_invoice_for_e2e(**kwargs) -> dict:
+	"""`make_overdue_invoice` for `bench execute` (the browser test): plain values, not a Document, which
+	v16's `execute` cannot print once the site is closed."""
+	invoice = make_overdue_invoice(**kwargs)
+	return {
+		"name": invoice.name,
+		"docstatus": invoice.docstatus,
+		"outstanding_amount": invoice.outstanding_amount,
+		"customer": invoice.customer,
+	}
