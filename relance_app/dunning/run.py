@@ -43,6 +43,7 @@ from relance_app.dunning.evidence import (
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.dunning.register import seal_pending
 from relance_app.dunning.report import RunReport
+from relance_app.dunning.risk import recompute_nightly
 from relance_app.dunning.selection import Selection, company_holidays, select_open_instalments
 from relance_app.engine.plan import Action, Instalment, plan
 
@@ -51,6 +52,7 @@ LOCK_NAME = "relance_app_escalation"
 
 def run_daily() -> None:
 	"""Scheduler entry point (daily_long)."""
+	recompute_nightly()  # first: the high-risk cadence of the run reads the risk class it writes
 	if not frappe.db.get_single_value("Dunning Settings", "enabled"):
 		return
 	report = run()

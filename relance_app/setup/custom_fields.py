@@ -79,9 +79,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				**mirror,
 			},
 			{
+				"fieldname": "dunning_predicted_payment_date",
+				"fieldtype": "Date",
+				"label": N_("Predicted Payment Date"),
+				"insert_after": "dunning_last_contact",
+				"description": N_("Learned from the customer's payment history (dunning.risk), every night."),
+				**mirror,
+			},
+			{
 				"fieldname": "dunning_column_break",
 				"fieldtype": "Column Break",
-				"insert_after": "dunning_last_contact",
+				"insert_after": "dunning_predicted_payment_date",
 			},
 			{
 				"fieldname": "dunning_next_action",
@@ -163,13 +171,16 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"label": N_("Payment Risk Class"),
 				"options": "\n" + "\n".join(RISK_CLASSES),
 				"insert_after": "dunning_contact",
+				"read_only_depends_on": "eval:!doc.dunning_risk_class_pinned",
+				"description": N_("Computed every night from the payment history, unless set by hand."),
 			},
+			*_risk_fields(),
 			{
 				"fieldname": "dunning_debtor_kind",
 				"fieldtype": "Select",
 				"label": N_("Debtor Kind (French law)"),
 				"options": "\n" + "\n".join(DEBTOR_KINDS),
-				"insert_after": "dunning_risk_class",
+				"insert_after": "dunning_risk_reasons",
 				"description": N_(
 					"Professional: statutory penalties and the €40 indemnity. Consumer: legal interest from the "
 					"formal notice, no indemnity. Public Body: ECB rate + 8 points and the €40. Empty: from the "
@@ -247,6 +258,42 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			},
 		],
 	}
+
+
+def _risk_fields() -> list[dict]:
+	"""The payment risk learned from history (dunning.risk): written by the nightly recompute, read-only."""
+	computed = {"read_only": 1, "no_copy": 1}
+	return [
+		{
+			"fieldname": "dunning_risk_class_pinned",
+			"fieldtype": "Check",
+			"label": N_("Set by hand"),
+			"insert_after": "dunning_risk_class",
+			"description": N_("Keep the payment risk class typed here instead of the computed one."),
+		},
+		{
+			"fieldname": "dunning_risk_score",
+			"fieldtype": "Int",
+			"label": N_("Payment Risk Score"),
+			"insert_after": "dunning_risk_class_pinned",
+			"description": N_("0 to 100, learned from the payment history: Low below 20, High from 45."),
+			**computed,
+		},
+		{
+			"fieldname": "dunning_risk_updated_on",
+			"fieldtype": "Date",
+			"label": N_("Payment Risk Updated On"),
+			"insert_after": "dunning_risk_score",
+			**computed,
+		},
+		{
+			"fieldname": "dunning_risk_reasons",
+			"fieldtype": "Small Text",
+			"label": N_("Payment Risk Reasons"),
+			"insert_after": "dunning_risk_updated_on",
+			**computed,
+		},
+	]
 
 
 def _proceedings_fields() -> list[dict]:
