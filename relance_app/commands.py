@@ -96,4 +96,28 @@ def verify_log(context, company=None):
 		raise SystemExit(1)
 
 
+@relance.command("score")
+@click.option("--date", "day", help="Score as of this date (YYYY-MM-DD); default today")
+@click.option("--customer", "customers", multiple=True, help="Only this customer (repeatable)")
+@pass_context
+def score(context, day=None, customers=()):
+	"""Recompute the payment risk of the customers (what the daily run does first) and list it."""
+	import frappe
+
+	from relance_app.dunning.risk import recompute_risk
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		found = recompute_risk(day, customers=list(customers) or None)
+		frappe.db.commit()
+	finally:
+		frappe.destroy()
+	for customer, assessment in sorted(found.items(), key=lambda item: (-item[1].score, item[0])):
+		pinned = " (set by hand)" if assessment.pinned else ""
+		click.echo(f"{assessment.score:>3}  {assessment.risk_class:<6}{pinned}  {customer}")
+	click.echo(f"{len(found)} customers scored")
+
+
 commands = [relance]
