@@ -52,6 +52,7 @@ def get_invoice_dunning(invoice: str) -> dict:
 		"next_action_date": doc.get("dunning_next_action_date"),
 		"paused_until": doc.get("dunning_paused_until"),
 		"last_contact": doc.get("dunning_last_contact"),
+		"predicted_payment_date": doc.get("dunning_predicted_payment_date"),
 		"history": history,
 	}
 

@@ -20,6 +20,7 @@ frappe.ui.form.on("Customer", {
 					[__("Open promises"), s.open_promises],
 					[__("Open disputes"), s.open_disputes],
 					[__("Risk class"), s.risk_class ? __(s.risk_class) : "—"],
+					[__("Risk score"), frm.doc.dunning_risk_updated_on ? frm.doc.dunning_risk_score : "—"],
 					[__("Last contact"), s.last_contact ? frappe.datetime.str_to_user(s.last_contact) : "—"],
 				];
 				const html = `<div class="row">${items
@@ -28,7 +29,14 @@ frappe.ui.form.on("Customer", {
 							`<div class="col-sm-3 small"><div class="text-muted">${label}</div><div class="bold">${value}</div></div>`
 					)
 					.join("")}</div>`;
-				frm.dashboard.add_section(html, __("Relances"));
+				// The reasons are stored translated (site language) by the nightly risk recompute.
+				const reasons = (frm.doc.dunning_risk_reasons || "").split("\n").filter(Boolean);
+				const reasons_html = reasons.length
+					? `<ul class="small text-muted" style="margin: 8px 0 0">${reasons
+							.map((line) => `<li>${frappe.utils.escape_html(line)}</li>`)
+							.join("")}</ul>`
+					: "";
+				frm.dashboard.add_section(html + reasons_html, __("Relances"));
 				if (s.total_overdue > 0) {
 					frm.dashboard.add_indicator(
 						__("Overdue {0}", [money(s.total_overdue)]),

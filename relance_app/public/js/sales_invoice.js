@@ -41,6 +41,13 @@ relance.show_indicator = function (frm) {
 				frappe.datetime.str_to_user(frm.doc.dunning_next_action_date),
 			]);
 	}
+	if (frm.doc.dunning_predicted_payment_date && status !== "Closed") {
+		label +=
+			" · " +
+			__("payment expected on {0}", [
+				frappe.datetime.str_to_user(frm.doc.dunning_predicted_payment_date),
+			]);
+	}
 	const color = RELANCE_COLORS[status] || "gray";
 	const text = frappe.utils.escape_html(label);
 	frm.dashboard.add_indicator(text, color);
