@@ -28,7 +28,7 @@ LAYERS = (
 	("penalties",),
 	("formal_notice",),
 	("dunning",),
-	("api", "desk", "overrides", "setup"),
+	("api", "desk", "overrides", "setup", "litigation", "portal"),
 )
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
 

@@ -64,6 +64,8 @@ class DunningContactLog(Document):
 			"Note",
 			"Payment Received",
 			"Bounce",
+			"Litigation",
+			"Handover",
 		]
 		idempotency_key: DF.Data | None
 		is_automatic: DF.Check
