@@ -32,10 +32,17 @@ def update_mirrors(
 		per_invoice[inst.invoice].append(inst)
 	last_contact = _last_contact_per_invoice(list(per_invoice))
 	attention = _needing_attention(list(per_invoice))
+	litigation = _in_litigation(list(per_invoice))
 	updates = {}
 	for invoice, items in per_invoice.items():
 		updates[invoice] = mirror_values(
-			items, policies, policy_of, today, last_contact.get(invoice), invoice in attention
+			items,
+			policies,
+			policy_of,
+			today,
+			last_contact.get(invoice),
+			invoice in attention,
+			litigation=invoice in litigation,
 		)
 	if updates:
 		frappe.db.bulk_update("Sales Invoice", updates, update_modified=False)
@@ -55,6 +62,23 @@ def _last_contact_per_invoice(invoices: list[str]) -> dict[str, date]:
 		.run(as_dict=True)
 	)
 	return {row.sales_invoice: getdate(row.last) for row in rows}
+
+
+def _in_litigation(invoices: list[str]) -> set[str]:
+	"""Invoices taken to the injonction de payer (a Litigation entry, litigation.stage): they keep that status."""
+	if not invoices:
+		return set()
+	log = DocType("Dunning Contact Log")
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.sales_invoice)
+		.distinct()
+		.where(log.sales_invoice.isin(invoices))
+		.where(log.entry_type == "Litigation")
+		.where(log.status == "Done")
+		.run(pluck=True)
+	)
+	return set(rows)
 
 
 def _needing_attention(invoices: list[str]) -> set[str]:

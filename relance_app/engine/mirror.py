@@ -19,11 +19,13 @@ def mirror_values(
 	today: date,
 	last: date | None,
 	needs_attention: bool = False,
+	litigation: bool = False,
 ) -> dict:
 	"""The mirror fields of one invoice from its open instalments (`policy_of`: policy name per instalment key).
 
 	`needs_attention`: one of its automatic steps failed too often and waits for a person; that comes first,
-	as nothing moves on the invoice until someone acts."""
+	as nothing moves on the invoice until someone acts. `litigation`: taken to court by hand (injonction de
+	payer); the ladder is over for it, so it keeps that status."""
 	level = max(inst.last_level for inst in items)
 	next_steps = []
 	for inst in items:
@@ -34,6 +36,8 @@ def mirror_values(
 				next_steps.append((next_action_on(inst, step[1], today), policy.level(step[0])))
 	if needs_attention:
 		status = "Needs Attention"
+	elif litigation:
+		status = "Litigation"
 	elif any(inst.disputed for inst in items):
 		status = "Disputed"
 	elif any(inst.promised_on and inst.promised_on >= today for inst in items):

@@ -18,6 +18,7 @@ INVOICE_STATUSES = (
 	N_("Promise"),
 	N_("Disputed"),
 	N_("Formal Notice"),
+	N_("Litigation"),
 	N_("Needs Attention"),
 	N_("Closed"),
 )

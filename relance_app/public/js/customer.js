@@ -46,3 +46,71 @@ frappe.ui.form.on("Customer", {
 			});
 	},
 });
+
+// Relance: the injonction de payer (litigation stage) and the handover of its dossier, from the customer.
+frappe.provide("relance.litigation");
+relance.litigation.start = (customer, company, frm) => {
+	frappe.confirm(
+		__(
+			"Take the invoices whose formal notice has expired to the injonction de payer? The dossier is prepared and attached to the customer."
+		),
+		() =>
+			frappe
+				.call({
+					method: "relance_app.api.litigation.start_litigation",
+					args: { customer, company },
+					freeze: true,
+				})
+				.then(({ message: r }) => {
+					if (!r) return;
+					frappe.msgprint(
+						__("Dossier prepared for the {0}: {1} invoices, {2}.", [
+							r.court,
+							r.invoices.length,
+							format_currency(r.total),
+						])
+					);
+					frm && frm.reload_doc();
+				})
+	);
+};
+relance.litigation.hand_over = (frm) => {
+	frappe.prompt(
+		[
+			{ fieldname: "company", fieldtype: "Link", options: "Company", label: __("Company"), reqd: 1,
+				default: frappe.defaults.get_user_default("Company") },
+			{ fieldname: "recipient", fieldtype: "Data", label: __("Commissaire de justice or lawyer"), reqd: 1 },
+		],
+		(v) =>
+			frappe
+				.call({
+					method: "relance_app.api.litigation.hand_over",
+					args: { customer: frm.doc.name, company: v.company, recipient: v.recipient },
+					freeze: true,
+				})
+				.then(({ message: r }) => {
+					if (!r) return;
+					frappe.show_alert({ message: __("Dossier exported and handover recorded."), indicator: "green" });
+					window.open(r.zip);
+					frm.reload_doc();
+				}),
+		__("Hand over to a commissaire de justice")
+	);
+};
+frappe.ui.form.on("Customer", {
+	refresh(frm) {
+		if (frm.is_new() || !frappe.model.can_create("Dunning Contact Log")) return;
+		frm.add_custom_button(
+			__("Injonction de payer"),
+			() =>
+				frappe.prompt(
+					[{ fieldname: "company", fieldtype: "Link", options: "Company", label: __("Company"), reqd: 1,
+						default: frappe.defaults.get_user_default("Company") }],
+					(v) => relance.litigation.start(frm.doc.name, v.company, frm),
+					__("Injonction de payer")
+				),
+			__("Relance")
+		);
+		frm.add_custom_button(__("Hand over to a commissaire de justice"), () => relance.litigation.hand_over(frm), __("Relance"));
+	},
+});

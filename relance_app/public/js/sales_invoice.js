@@ -189,6 +189,35 @@ frappe.ui.form.on("Sales Invoice", {
 		if (frappe.model.can_create("Dunning") && frappe.model.can_submit("Dunning")) {
 			frm.add_custom_button(__("Mise en demeure"), () => relance.formal_notice(frm), group);
 		}
+		// The injonction de payer covers the customer's invoices whose formal notice has expired.
+		frm.add_custom_button(
+			__("Injonction de payer"),
+			() =>
+				frappe.confirm(
+					__(
+						"Take the invoices whose formal notice has expired to the injonction de payer? The dossier is prepared and attached to the customer."
+					),
+					() =>
+						frappe
+							.call({
+								method: "relance_app.api.litigation.start_litigation",
+								args: { customer: frm.doc.customer, company: frm.doc.company },
+								freeze: true,
+							})
+							.then(({ message: r }) => {
+								if (!r) return;
+								frappe.msgprint(
+									__("Dossier prepared for the {0}: {1} invoices, {2}.", [
+										r.court,
+										r.invoices.length,
+										format_currency(r.total, frm.doc.currency),
+									])
+								);
+								frm.reload_doc();
+							})
+				),
+			group
+		);
 	},
 });
 
