@@ -1,0 +1,50 @@
+"""The setup checklist an accounts manager sees on Dunning Settings and at the top of the Relances workspace:
+what the first run needs, each item with where it is fixed.
+
+The checks themselves live in `common.readiness` (the daily run refuses to start on the blocking ones); this
+module only adds the links and serves the screens.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+from relance_app.common.compat import desk_path
+from relance_app.common.readiness import policy_companies, readiness
+
+
+def _fix_route(key: str, company: str | None) -> str:
+	base = key.split(":", 1)[0]
+	if ":" in key:
+		company = key.split(":", 1)[1]
+	routes = {
+		"sender": desk_path("Email Account") if not _sender_set() else desk_path("Dunning Settings"),
+		"company_address": desk_path("Address") + "/new" if not company else desk_path("Company", company),
+		"legal_mentions": desk_path("Company", company) if company else desk_path("Company"),
+		"iban": desk_path("Bank Account"),
+		"sms_gateway": desk_path("SMS Settings"),
+		"rates": desk_path("Late Payment Rate"),
+	}
+	return routes.get(base, desk_path("Dunning Settings"))
+
+
+def _sender_set() -> bool:
+	return bool(frappe.db.get_single_value("Dunning Settings", "sender"))
+
+
+def setup_checklist(company: str | None = None) -> list[dict]:
+	"""[{key, label, ok, detail, fix_route, needed_to_run}] for `company` (every policy's company when None)."""
+	if not company:
+		companies = policy_companies()
+		company = companies[0] if len(companies) == 1 else None
+	return [
+		{**item.as_dict(), "fix_route": _fix_route(item.key, company)} for item in readiness(company=company)
+	]
+
+
+@frappe.whitelist()
+def get_setup_checklist(company: str | None = None) -> dict:
+	"""The checklist for the Dunning Settings form and the workspace block (read-only)."""
+	frappe.has_permission("Dunning Settings", "read", throw=True)
+	items = setup_checklist(company or None)
+	return {"items": items, "done": all(item["ok"] for item in items)}
