@@ -17,20 +17,34 @@ def relance():
 @click.option("--dry-run", is_flag=True, default=None, help="Plan and log as Planned; send nothing")
 @click.option("--company", help="Only this company's invoices")
 @click.option("--inline", is_flag=True, help="Do not split a large run into background jobs")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of sentences")
 @pass_context
-def run(context, day=None, dry_run=None, company=None, inline=False):
+def run(context, day=None, dry_run=None, company=None, inline=False, as_json=False):
 	"""Run the escalation now (what the scheduler does every day)."""
 	import frappe
 
+	from relance_app.desk.run_summary import describe_run, idle_reason
 	from relance_app.dunning.run import run as run_escalation
 
 	site = get_site(context)
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		report = run_escalation(day, company=company, dry_run=dry_run, fan_out=not inline)
+		try:
+			report = run_escalation(day, company=company, dry_run=dry_run, fan_out=not inline)
+		except frappe.ValidationError as exc:
+			# The run refused to start (common.readiness): say what to fix, in words.
+			raise click.ClickException(
+				frappe.utils.strip_html_tags(str(exc).replace("<br>", "\n")).strip()
+			) from None
 		frappe.db.commit()
-		click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+		if as_json:
+			data = report.as_dict()
+			if not report.actions and not report.locked_out:
+				data["reason"] = idle_reason(report.day, company)
+			click.echo(json.dumps(data, indent=2, default=str))
+		else:
+			click.echo("\n".join(describe_run(report, company)))
 		if report.locked_out:
 			raise click.ClickException("another dunning run is in progress on this site")
 	finally:
