@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
+from relance_app.common.constants import CHANNEL_LABELS
 from relance_app.common.policy_store import engine_policy
 from relance_app.common.rate_store import get_rate_table
 from relance_app.common.validation import (
@@ -16,8 +17,20 @@ from relance_app.common.validation import (
 )
 from relance_app.engine.errors import EngineError
 from relance_app.engine.law import CONTRACTUAL_FLOOR_MULTIPLIER
+from relance_app.engine.policy import default_policy
 from relance_app.engine.rates import LEGAL_RATE_OTHER
-from relance_app.engine.render import RenderError, check_template
+from relance_app.engine.render import RenderError, check_template, sample_context
+from relance_app.engine.template_help import unknown_variable, variables
+
+LETTER_CHANNELS = ("Letter", "Registered Letter")
+# Words in a level's title that name a channel: a title saying "SMS" on a letter level misleads whoever reads
+# the contact log (issue 18: the SMS level turned into a letter kept "SMS de relance").
+TITLE_CHANNEL_WORDS = {
+	"sms": "SMS",
+	"appel": "Phone Call",
+	"recommand": "Registered Letter",
+	"e-mail": "Email",
+}
 
 
 class DunningPolicy(Document):
@@ -46,11 +59,13 @@ class DunningPolicy(Document):
 		one_message_per_customer: DF.Check
 		penalty_rate_type: DF.Literal["Statutory", "Contractual"]
 		policy_name: DF.Data
+		portal_link_days: DF.Int
 		scope: DF.Literal["Both", "B2B", "B2C"]
 		thank_you_template: DF.Link | None
 	# end: auto-generated types
 
 	def validate(self):
+		self.sort_levels()
 		self.validate_levels()
 		self.validate_level_templates()
 		self.validate_contractual_rate()
@@ -58,6 +73,13 @@ class DunningPolicy(Document):
 
 	def on_update(self):
 		frappe.local.cache.pop("relance_policies", None)
+
+	def sort_levels(self):
+		"""Levels in the order of their offsets: a step added at the bottom of the table takes its place."""
+		ordered = sorted(self.levels, key=lambda row: (int(row.offset_days or 0), row.idx or 0))
+		for idx, row in enumerate(ordered, start=1):
+			row.idx = idx
+		self.levels = ordered
 
 	def validate_levels(self):
 		"""The engine's own rules (offsets increase, formal notice last, known channels...)."""
@@ -82,6 +104,15 @@ class DunningPolicy(Document):
 					_("Row {0} ({1}): an email level needs an Email Template.").format(row.idx, row.title),
 					DunningConfigurationError,
 				)
+			if row.channel in LETTER_CHANNELS and not row.email_template:
+				frappe.throw(
+					_(
+						"Row {0} ({1}): a letter level needs an Email Template, the text of the letter: without "
+						"one the letter would be empty."
+					).format(row.idx, row.title),
+					DunningConfigurationError,
+				)
+			warn_title_channel(row)
 			if row.email_template:
 				template = frappe.get_cached_doc("Email Template", row.email_template)
 				self._check(
@@ -97,7 +128,9 @@ class DunningPolicy(Document):
 					check_template(text, html=html)
 				except RenderError as exc:
 					frappe.throw(
-						_("Thank-you template {0}: {1}").format(self.thank_you_template, engine_message(exc)),
+						_("Thank-you template {0}: {1}").format(
+							self.thank_you_template, template_error(exc, text)
+						),
 						TemplateRenderError,
 					)
 
@@ -106,7 +139,7 @@ class DunningPolicy(Document):
 			check_template(text, html=html)
 		except RenderError as exc:
 			frappe.throw(
-				_("Row {0} ({1}), {2}: {3}").format(row.idx, row.title, what, engine_message(exc)),
+				_("Row {0} ({1}), {2}: {3}").format(row.idx, row.title, what, template_error(exc, text)),
 				TemplateRenderError,
 			)
 
@@ -145,3 +178,65 @@ class DunningPolicy(Document):
 				"is_default",
 				0,
 			)
+
+
+def warn_title_channel(row) -> None:
+	"""Say so when the level's title names another channel than the one it uses."""
+	title = (row.title or "").lower()
+	for word, channel in TITLE_CHANNEL_WORDS.items():
+		if word in title and row.channel != channel:
+			frappe.msgprint(
+				_("Row {0}: the title {1} names the channel {2}, but the level is sent as {3}.").format(
+					row.idx, frappe.bold(row.title), _(channel), _(row.channel)
+				),
+				title=_("Check the level's title"),
+				indicator="orange",
+			)
+			return
+
+
+def template_error(exc: RenderError, template: str) -> str:
+	"""The render error in words; an unknown variable with the closest known name."""
+	message = str((exc.params or {}).get("message", ""))
+	unknown = (
+		unknown_variable(template, message, sample_context()) if "does not exist" in exc.template else None
+	)
+	if unknown is None:
+		return engine_message(exc)
+	if unknown.suggestion:
+		return _("Unknown variable {0}: did you mean {1}?").format(unknown.written, unknown.suggestion)
+	return _(
+		"Unknown variable {0}: see the Template Variables button for the variables a template may use."
+	).format(unknown.written)
+
+
+@frappe.whitelist()
+def template_variables(company: str | None = None) -> dict:
+	"""The variables a template may use, each with an example: from the latest overdue invoice the user may read
+	(of `company`), else from the documented sample."""
+	frappe.has_permission("Dunning Policy", "read", throw=True)
+	from relance_app.relance_app.doctype.dunning_policy.template_example import real_context
+
+	context, invoice = real_context(company)
+	return {
+		"invoice": invoice,
+		"variables": [{"name": name, "example": example} for name, example in variables(context)],
+	}
+
+
+@frappe.whitelist()
+def level_title_defaults() -> dict:
+	"""Title per channel that the form may replace when the channel changes: the shipped ladder's titles and a
+	generic one, so a renamed title (the user's own words) is never overwritten."""
+	frappe.has_permission("Dunning Policy", "read", throw=True)
+	generic = {
+		"Email": _("Reminder email"),
+		"SMS": _("Reminder SMS"),
+		"Phone Call": _("Phone call"),
+		"Letter": _("Reminder letter"),
+		"Registered Letter": _("Registered letter"),
+	}
+	shipped: dict[str, list[str]] = {channel: [title] for channel, title in generic.items()}
+	for level in default_policy().levels:
+		shipped[CHANNEL_LABELS[level.channel.value]].append(level.title)
+	return {"generic": generic, "known": shipped}
