@@ -22,22 +22,32 @@ def get_customer_summary(customer: str) -> dict:
 	require("Dunning Contact Log", "read")
 	today = getdate(nowdate())
 	row = frappe._dict()
+	by_currency: list[dict] = []
 	if frappe.has_permission("Sales Invoice", "read"):
+		overdue = [
+			["customer", "=", customer],
+			["docstatus", "=", 1],
+			["outstanding_amount", ">", 0],
+			["due_date", "<", today],
+		]
 		row = frappe.get_list(
 			"Sales Invoice",
-			filters=[
-				["customer", "=", customer],
-				["docstatus", "=", 1],
-				["outstanding_amount", ">", 0],
-				["due_date", "<", today],
-			],
-			fields=[
-				aggregate("sum", "outstanding_amount", "overdue"),
-				aggregate("min", "due_date", "oldest"),
-				aggregate("max", "dunning_level", "level"),
-			],
+			filters=overdue,
+			fields=[aggregate("min", "due_date", "oldest"), aggregate("max", "dunning_level", "level")],
 			order_by=None,
 		)[0]
+		# One total per currency: outstanding amounts of EUR and USD invoices do not add up (issue 18).
+		by_currency = [
+			{"currency": currency, "amount": flt(amount, 2)}
+			for currency, amount in frappe.get_list(
+				"Sales Invoice",
+				filters=overdue,
+				fields=["currency", aggregate("sum", "outstanding_amount", "overdue")],
+				group_by="currency",
+				order_by="currency asc",
+				as_list=True,
+			)
+		]
 	holds = dict(
 		frappe.get_list(
 			"Dunning Contact Log",
@@ -55,8 +65,17 @@ def get_customer_summary(customer: str) -> dict:
 		order_by=None,
 	)[0].last
 	invoices_readable = bool(row)
+	default_currency = frappe.db.get_value("Customer", customer, "default_currency") or frappe.db.get_value(
+		"Company", frappe.defaults.get_user_default("Company"), "default_currency"
+	)
+	single = by_currency[0] if len(by_currency) == 1 else None
 	return {
-		"total_overdue": flt(row.overdue, 2) if invoices_readable else None,
+		# The total when all overdue invoices share one currency (0 when none is overdue), else None: the
+		# screen then shows `overdue_by_currency`, one amount per currency.
+		"total_overdue": (single["amount"] if single else (0 if not by_currency else None))
+		if invoices_readable
+		else None,
+		"overdue_by_currency": by_currency,
 		"oldest_overdue": row.oldest,
 		"days_overdue": (today - getdate(row.oldest)).days if row.oldest else 0,
 		"highest_level": (row.level or 0) if invoices_readable else None,
@@ -64,6 +83,5 @@ def get_customer_summary(customer: str) -> dict:
 		"open_disputes": holds.get("Dispute", 0),
 		"risk_class": frappe.db.get_value("Customer", customer, "dunning_risk_class") or "",
 		"last_contact": last,
-		"currency": frappe.db.get_value("Customer", customer, "default_currency")
-		or frappe.db.get_default("currency"),
+		"currency": single["currency"] if single else default_currency,
 	}

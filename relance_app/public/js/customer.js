@@ -1,4 +1,5 @@
-// Relance: the customer's dunning summary on the Customer form.
+// Relance: the customer's dunning summary, at the top of the Customer form (the headline above the tabs) and
+// in detail in the Dashboard tab. Amounts in the invoices' own currency, one total per currency.
 frappe.ui.form.on("Customer", {
 	refresh(frm) {
 		if (frm.is_new() || !frappe.model.can_read("Dunning Contact Log")) return;
@@ -7,21 +8,25 @@ frappe.ui.form.on("Customer", {
 			.then(({ message: s }) => {
 				if (!s) return;
 				// Invoice figures are null for a user who may not read Sales Invoices.
-				const money = (v) => (v === null || v === undefined ? "—" : format_currency(v, s.currency));
+				const readable = s.highest_level !== null && s.highest_level !== undefined;
+				const overdue = !readable
+					? "—"
+					: s.overdue_by_currency && s.overdue_by_currency.length
+					? s.overdue_by_currency.map((r) => format_currency(r.amount, r.currency)).join(" + ")
+					: format_currency(0, s.currency);
+				const day = (v) => (v ? frappe.datetime.str_to_user(v, false, true) : "—");
+				const oldest = s.oldest_overdue
+					? __("{0} ({1} days)", [day(s.oldest_overdue), s.days_overdue])
+					: "—";
 				const items = [
-					[__("Overdue"), money(s.total_overdue)],
-					[
-						__("Oldest overdue"),
-						s.oldest_overdue
-							? __("{0} ({1} days)", [frappe.datetime.str_to_user(s.oldest_overdue), s.days_overdue])
-							: "—",
-					],
+					[__("Overdue"), overdue],
+					[__("Oldest overdue"), oldest],
 					[__("Highest dunning level"), s.highest_level || "—"],
 					[__("Open promises"), s.open_promises],
 					[__("Open disputes"), s.open_disputes],
 					[__("Risk class"), s.risk_class ? __(s.risk_class) : "—"],
 					[__("Risk score"), frm.doc.dunning_risk_updated_on ? frm.doc.dunning_risk_score : "—"],
-					[__("Last contact"), s.last_contact ? frappe.datetime.str_to_user(s.last_contact) : "—"],
+					[__("Last contact"), day(s.last_contact)],
 				];
 				const html = `<div class="row">${items
 					.map(
@@ -37,12 +42,15 @@ frappe.ui.form.on("Customer", {
 							.join("")}</ul>`
 					: "";
 				frm.dashboard.add_section(html + reasons_html, __("Relances"));
-				if (s.total_overdue > 0) {
-					frm.dashboard.add_indicator(
-						__("Overdue {0}", [money(s.total_overdue)]),
-						s.highest_level ? "red" : "orange"
-					);
-				}
+				const has_overdue = (s.overdue_by_currency || []).some((r) => r.amount > 0);
+				if (!has_overdue && !s.open_promises && !s.open_disputes) return;
+				const parts = [`<b>${__("Relances")}</b>`];
+				if (has_overdue) parts.push(__("{0} overdue since {1}", [overdue, oldest]));
+				if (s.highest_level) parts.push(__("level {0}", [s.highest_level]));
+				if (s.open_promises) parts.push(__("{0} open promise(s)", [s.open_promises]));
+				if (s.open_disputes) parts.push(__("{0} open dispute(s)", [s.open_disputes]));
+				if (s.last_contact) parts.push(__("last contact {0}", [day(s.last_contact)]));
+				frm.dashboard.set_headline(parts.join(" · "), s.highest_level ? "red" : "orange");
 			});
 	},
 });
