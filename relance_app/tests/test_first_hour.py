@@ -1,0 +1,226 @@
+"""The first hour of a French accounts manager (issue 18): the setup checklist says what is missing and where to
+fix it, the run refuses to start without a sender, the policy editor sorts levels and explains template
+mistakes, the customer summary keeps currencies apart, and contact-log rows carry their company."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from relance_app.api import contacts as contacts_api
+from relance_app.api import customer as customer_api
+from relance_app.common.rate_store import KIND_LABELS
+from relance_app.common.readiness import NotReadyToRunError, assert_ready_to_run, readiness
+from relance_app.common.validation import DunningConfigurationError, TemplateRenderError
+from relance_app.engine.rates import LEGAL_RATE_CONSUMER_CREDITOR, LEGAL_RATE_OTHER
+from relance_app.setup.checklist import setup_checklist
+from relance_app.tests.factories import (
+	make_company,
+	make_dunning_customer,
+	make_email_account,
+	make_overdue_invoice,
+	make_policy,
+)
+from relance_app.tests.test_formal_notice import bank_ledger_account
+
+BARE = "Relance Premiere Heure SAS"
+DAY = date(2026, 11, 23)
+IBAN = "FR7630006000011234567890189"
+
+
+def make_bare_company() -> str:
+	"""A company as ERPNext creates it: no address, no legal mentions, no bank account."""
+	if not frappe.db.exists("Company", BARE):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": BARE,
+				"abbr": "RPH",
+				"default_currency": "EUR",
+				"country": "France",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return BARE
+
+
+def without_outgoing_accounts() -> None:
+	frappe.db.set_value(
+		"Email Account", {"enable_outgoing": 1}, {"default_outgoing": 0, "enable_outgoing": 0}
+	)
+	frappe.db.set_single_value("Dunning Settings", "sender", None)
+
+
+def missing(items) -> set[str]:
+	return {item["key"] if isinstance(item, dict) else item.key for item in items if not _ok(item)}
+
+
+def _ok(item) -> bool:
+	return item["ok"] if isinstance(item, dict) else item.ok
+
+
+class TestSetupChecklist(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+		frappe.local.cache.pop("relance_company_details", None)
+
+	def test_checklist_names_what_a_bare_company_lacks_and_is_empty_once_fixed(self):
+		company = make_bare_company()
+		without_outgoing_accounts()
+		items = setup_checklist(company)
+		self.assertTrue({"sender", "company_address", "legal_mentions", "iban"} <= missing(items), items)
+		by_key = {item["key"]: item for item in items}
+		self.assertIn("Email Account", by_key["sender"]["detail"])
+		self.assertIn(BARE, by_key["iban"]["detail"])
+		self.assertEqual(
+			by_key["legal_mentions"]["fix_route"].rsplit("/", 1)[-1], frappe.utils.quote(company)
+		)
+
+		make_email_account()
+		frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": f"{BARE} siège",
+				"address_type": "Billing",
+				"address_line1": "3 place Bellecour",
+				"city": "Lyon",
+				"pincode": "69002",
+				"country": "France",
+				"is_your_company_address": 1,
+				"is_primary_address": 1,
+				"links": [{"link_doctype": "Company", "link_name": company}],
+			}
+		).insert(ignore_permissions=True)
+		if not frappe.db.exists("Bank", "Banque Premiere Heure"):
+			frappe.get_doc({"doctype": "Bank", "bank_name": "Banque Premiere Heure"}).insert(
+				ignore_permissions=True
+			)
+		frappe.get_doc(
+			{
+				"doctype": "Bank Account",
+				"account_name": "Compte courant PH",
+				"bank": "Banque Premiere Heure",
+				"company": company,
+				"is_company_account": 1,
+				"is_default": 1,
+				"iban": IBAN,
+				"account": bank_ledger_account(company),
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.set_value(
+			"Company",
+			company,
+			{
+				"dunning_siren": "732829320",
+				"dunning_rcs_city": "Lyon",
+				"dunning_legal_form": "SAS",
+				"dunning_share_capital": 10000,
+			},
+		)
+		frappe.db.set_single_value("SMS Settings", "sms_gateway_url", "https://sms.example/send")
+		for kind in (LEGAL_RATE_OTHER, LEGAL_RATE_CONSUMER_CREDITOR):
+			if not frappe.db.exists(
+				"Late Payment Rate", {"rate_type": KIND_LABELS[kind], "valid_from": "2026-07-01"}
+			):
+				frappe.get_doc(
+					{
+						"doctype": "Late Payment Rate",
+						"rate_type": KIND_LABELS[kind],
+						"valid_from": "2026-07-01",
+						"rate_percent": 3.0,
+						"source": "test",
+					}
+				).insert(ignore_permissions=True)
+
+		self.assertEqual(missing(readiness(company, on=DAY)), set())
+
+	def test_run_refuses_to_start_without_an_outgoing_account_when_a_level_emails(self):
+		company = make_company()
+		make_policy()  # email levels, enabled
+		without_outgoing_accounts()
+		with self.assertRaises(NotReadyToRunError) as caught:
+			assert_ready_to_run(company)
+		self.assertIn("Default Outgoing", str(caught.exception))
+		self.assertIn("Dunning Settings", str(caught.exception))
+
+		make_email_account()
+		assert_ready_to_run(company)
+
+
+class TestPolicyEditor(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_letter_level_without_template_is_refused_naming_the_level(self):
+		levels = [
+			{"title": "Courrier simple", "offset_days": 20, "channel": "Letter", "email_template": None}
+		]
+		with self.assertRaisesRegex(DunningConfigurationError, r"Row 1 \(Courrier simple\): a letter level"):
+			make_policy(levels=levels)
+
+	def test_levels_entered_out_of_order_are_saved_sorted_by_offset(self):
+		levels = [
+			{
+				"title": "Mise en demeure",
+				"offset_days": 30,
+				"channel": "Registered Letter",
+				"email_template": "Relance J+30 - Mise en demeure",
+				"formal_notice": 1,
+			},
+			{
+				"title": "Relance",
+				"offset_days": 5,
+				"channel": "Email",
+				"email_template": "Relance J+5 - Facture échue",
+			},
+			{
+				"title": "Rappel",
+				"offset_days": -5,
+				"channel": "Email",
+				"email_template": "Relance J-5 - Rappel amical",
+			},
+		]
+		name = make_policy(levels=levels)
+		saved = frappe.get_all(
+			"Dunning Level", filters={"parent": name}, fields=["title", "offset_days"], order_by="idx asc"
+		)
+		self.assertEqual([row.offset_days for row in saved], [-5, 5, 30])
+		self.assertEqual(saved[-1].title, "Mise en demeure")
+
+	def test_template_typo_is_explained_with_the_closest_variable(self):
+		levels = [
+			{
+				"title": "SMS",
+				"offset_days": 15,
+				"channel": "SMS",
+				"sms_text": "Bonjour {{ customer.custmer_name }}, merci de régler {{ total }}.",
+			}
+		]
+		with self.assertRaisesRegex(
+			TemplateRenderError,
+			r"Unknown variable customer\.custmer_name: did you mean customer\.customer_name\?",
+		):
+			make_policy(levels=levels)
+
+
+class TestCustomerAndLog(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_customer_summary_gives_one_total_per_currency(self):
+		customer = make_dunning_customer()
+		make_overdue_invoice(days_overdue=20, amount=1000, customer=customer, today=DAY)
+		make_overdue_invoice(days_overdue=10, amount=500, customer=customer, today=DAY)
+		summary = customer_api.get_customer_summary(customer)
+		self.assertEqual(summary["overdue_by_currency"], [{"currency": "EUR", "amount": 1500.0}])
+		self.assertEqual(summary["currency"], "EUR")
+		self.assertEqual(summary["total_overdue"], 1500.0)
+
+	def test_contact_log_row_made_through_the_api_has_its_company(self):
+		make_email_account()
+		invoice = make_overdue_invoice(days_overdue=12, customer=make_dunning_customer(), today=DAY)
+		result = contacts_api.set_dispute(invoice.name, True, "Livraison incomplète")
+		[name] = result["entries"]
+		self.assertEqual(frappe.db.get_value("Dunning Contact Log", name, "company"), invoice.company)
