@@ -80,12 +80,24 @@ def evil_letter() -> dict:
 	}
 	party = {"name": EVIL, "address": f"{EVIL}\n{EVIL}", "city": EVIL, "siren": EVIL, "vat_id": EVIL}
 	party.update(phone=EVIL, email=EVIL, iban=EVIL, bic=EVIL)
+	# The legal mentions of Code de commerce R123-237 come from the Company too.
+	party.update(
+		rcs=EVIL, rcs_city=EVIL, legal_form=EVIL, share_capital=Decimal("10000"), capital_currency="EUR"
+	)
 	return {
 		"name": EVIL,
 		"date": day,
 		"company": party,
 		"customer": {"customer_name": EVIL, "contact_name": EVIL + "!", "address_lines": [EVIL, EVIL]},
 		"is_b2b": True,
+		"is_public": False,
+		"is_consumer": False,
+		"indemnity_applies": True,
+		"contractual_rate": None,
+		"indemnity_count": 1,
+		"indemnity_unit": Decimal("40"),
+		"indemnity_per": "invoice",
+		"indemnity_basis": [EVIL],
 		"currency": "EUR",
 		"rows": [row],
 		"invoice_names": EVIL,
