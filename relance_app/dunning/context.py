@@ -1,4 +1,10 @@
-"""The rendering context of a reminder, built from ERPNext data (see engine/render.py for its contract)."""
+"""The rendering context of a reminder, built from ERPNext data (see engine/render.py for its contract).
+
+The payment deadline of a formal-notice level is the letter's (`formal_notice.letter.notice_deadline`: from
+receipt, two working days after sending), so the covering email and the letter state the same date; other
+levels ask for payment `payment_deadline_days` after the message. What the law lets a message say about
+penalties (debtor kind, whether the policy charges the €40 and on which basis) is in ``late_payment``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,12 @@ from frappe.utils import getdate
 
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import company_details, customer_details, payment_links
+from relance_app.engine.law import B2B, PUBLIC
+from relance_app.engine.law_invoice import INDEMNITY_PER_INSTALMENT, INDEMNITY_PER_INVOICE
 from relance_app.engine.plan import Instalment
 from relance_app.engine.policy import Level
-from relance_app.penalties.compute import penalties_for
+from relance_app.formal_notice.letter import notice_deadline
+from relance_app.penalties.compute import load_penalty_terms, penalties_for
 
 
 def build_context(
@@ -53,9 +62,17 @@ def build_context(
 			}
 		)
 	total = sum((inst.outstanding for inst in instalments), Decimal(0))
+	debtor = customer_info["debtor"]
 	penalties = None
 	if level.include_penalties:
-		penalties = penalties_for(instalments, today=today, debtor=customer_info["debtor"], policy=policy)
+		penalties = penalties_for(
+			instalments, today=today, debtor=debtor, policy=policy, formal_notice=level.formal_notice
+		)
+	if level.formal_notice:
+		# The letter's own date: the deadline runs from receipt of the registered letter.
+		deadline = notice_deadline(today, level.payment_deadline_days)[1]
+	else:
+		deadline = today + timedelta(days=level.payment_deadline_days)
 	distinct_links = {link for link in links.values() if link}
 	return {
 		"customer": customer_info,
@@ -72,13 +89,32 @@ def build_context(
 			"payment_deadline_days": level.payment_deadline_days,
 		},
 		"today": today,
-		"payment_deadline": today + timedelta(days=level.payment_deadline_days),
+		"payment_deadline": deadline,
 		"payment_link": next(iter(distinct_links)) if len(distinct_links) == 1 else "",
 		"iban": company_info["iban"],
 		"bic": company_info["bic"],
 		"penalties": penalties,
+		"late_payment": late_payment(debtor, {inst.invoice for inst in instalments}, policy),
 		"sender": sender or company_info["name"],
 		"broken_promise": broken_promise,
+	}
+
+
+def late_payment(debtor: str, invoices: set[str], policy: str | None) -> dict:
+	"""What a reminder may recall about late-payment penalties, before any is claimed: the debtor kind, and
+	whether the policy charges the €40 recovery indemnity (professionals and public bodies only; D441-5,
+	D2192-35) and per invoice or per instalment. Consumers cost no query: they never owe it."""
+	charged, per = False, INDEMNITY_PER_INVOICE
+	if debtor in (B2B, PUBLIC) and invoices:
+		terms = load_penalty_terms(invoices, policy).values()
+		charged = any(t.charge_indemnity for t in terms)
+		if any(t.charge_indemnity and t.indemnity_per == INDEMNITY_PER_INSTALMENT for t in terms):
+			per = INDEMNITY_PER_INSTALMENT
+	return {
+		"debtor": debtor,
+		"is_professional": debtor == B2B,
+		"indemnity_charged": charged,
+		"indemnity_per": per,
 	}
 
 

@@ -11,16 +11,22 @@ whatever the caller passed in (cached company details, ``frappe._dict`` rows).
 
 The context every template receives (see `sample_context()` for a complete example):
 
-``customer``      name, customer_name, contact_name (the person addressed, may be empty)
+``customer``      name, customer_name, contact_name (the person addressed, may be empty), debtor_kind
+                  ("Professional", "Consumer", "Public Body"), debtor ("B2B", "B2C", "public")
 ``company``       name, address, email, phone, iban, bic, siren, vat_id
 ``invoices``      list, one per instalment: name, posting_date, due_date, grand_total, outstanding,
                   currency, days_overdue, instalment, payment_link
 ``invoice_names`` the invoice numbers joined by commas, for subjects and SMS
 ``total``         outstanding of all listed instalments (a Decimal); ``currency`` its currency
 ``level``         title, label ("J+10"), offset_days, formal_notice, payment_deadline_days
-``today``         the date of the message; ``payment_deadline`` today + the level's deadline days
+``today``         the date of the message; ``payment_deadline`` today + the level's deadline days (for a
+                  formal notice: from receipt of the letter, the date the letter gives)
 ``payment_link``  a link to pay everything (may be empty); ``iban`` / ``bic`` the company's bank details
-``penalties``     when the level includes penalties: interest, indemnity, total (Decimals), else None
+``penalties``     when the level includes penalties: interest, indemnity, total (Decimals), indemnity_count,
+                  indemnity_per ("invoice" or "instalment"), indemnity_due (a €40 is claimed), debtor;
+                  else None
+``late_payment``  debtor, is_professional, indemnity_charged (the policy charges the €40 and the debtor owes
+                  it by law), indemnity_per: what a reminder may recall before anything is claimed
 ``sender``        name of the person or team signing
 ``broken_promise`` True when a promise to pay was not kept
 
@@ -289,6 +295,8 @@ def sample_context(today: date | None = None) -> dict[str, Any]:
 			"name": "CUST-0001",
 			"customer_name": "Boulangerie Martin",
 			"contact_name": "Mme Martin",
+			"debtor_kind": "Professional",
+			"debtor": "B2B",
 		},
 		"company": {
 			"name": "Exemple SAS",
@@ -328,7 +336,23 @@ def sample_context(today: date | None = None) -> dict[str, Any]:
 		"payment_link": "https://pay.example.com/ACC-SINV-2026-00042",
 		"iban": "FR76 3000 6000 0112 3456 7890 189",
 		"bic": "AGRIFRPP",
-		"penalties": {"interest": Decimal("4.79"), "indemnity": Decimal("40.00"), "total": Decimal("44.79")},
+		"penalties": {
+			"interest": Decimal("4.79"),
+			"indemnity": Decimal("40.00"),
+			"total": Decimal("44.79"),
+			"indemnity_count": 1,
+			"indemnity_unit": Decimal("40.00"),
+			"indemnity_per": "invoice",
+			"indemnity_due": True,
+			"debtor": "B2B",
+			"warnings": [],
+		},
+		"late_payment": {
+			"debtor": "B2B",
+			"is_professional": True,
+			"indemnity_charged": True,
+			"indemnity_per": "invoice",
+		},
 		"sender": "Service comptabilité",
 		"broken_promise": False,
 	}
