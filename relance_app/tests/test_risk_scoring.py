@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 import frappe
 from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
@@ -18,7 +19,9 @@ from frappe import _
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate
 
+from relance_app.dunning.report import RunReport
 from relance_app.dunning.risk import recompute_risk
+from relance_app.dunning.run import run_daily
 from relance_app.engine.risk import CustomerHistory, OpenInvoice, PaidInvoice, score_customers
 from relance_app.relance_app.report.dunning_cash_forecast import dunning_cash_forecast as forecast
 from relance_app.tests.factories import COMPANY, make_company, make_customer, make_overdue_invoice
@@ -156,6 +159,19 @@ class TestRiskScoring(FrappeTestCase):
 			pluck="dunning_predicted_payment_date",
 		)
 		self.assertEqual(paid, [None] * len(PAID_DUES))
+
+	def test_the_daily_run_recomputes_the_risk_before_it_selects(self):
+		"""The run's high-risk cadence reads the class: it must be today's when the run starts."""
+		seen = {}
+
+		def fake_run(*args, **kwargs):
+			seen["class"] = frappe.db.get_value("Customer", self.late, "dunning_risk_class")
+			return RunReport(day=TODAY, dry_run=True)
+
+		frappe.db.set_single_value("Dunning Settings", "enabled", 1)
+		with patch("relance_app.dunning.run.run", fake_run), patch("relance_app.dunning.run.send_digest"):
+			run_daily()
+		self.assertEqual(seen["class"], "High")
 
 
 def week_of(day) -> date:
