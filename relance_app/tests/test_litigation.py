@@ -136,9 +136,12 @@ class TestLitigation(FrappeTestCase):
 		)
 		self.assertEqual(sorted(logs), sorted(invoices))
 		self.assertEqual(frappe.db.get_value("ToDo", started["todo"], "reference_name"), customer)
-		self.assertEqual(
-			frappe.db.get_value("File", {"file_url": started["pdf"]}, "attached_to_name"), customer
-		)
+		for url in (started["pdf"], started["zip"]):
+			self.assertTrue(
+				frappe.db.exists(
+					"File", {"file_url": url, "attached_to_doctype": "Customer", "attached_to_name": customer}
+				)
+			)
 		text = pdf_text(pdf_of(started["pdf"]))
 		for invoice in invoices:
 			self.assertIn(invoice, text)
@@ -176,7 +179,12 @@ class TestLitigation(FrappeTestCase):
 	def test_consumer_goes_to_the_judicial_court_with_legal_interest_from_the_notice(self):
 		customer, [invoice] = self.customer_with_invoices([500], individual=True)
 		self.notice(invoice)
+		# Markup in a name the customer gave is printed as text on the court documents, never as HTML.
+		frappe.db.set_value("Customer", customer, "customer_name", "<b>Evil</b> Martin")
 		dossier = build_dossier(customer, self.company, AFTER)
+		for html in (dossier["request_html"], dossier["bordereau_html"]):
+			self.assertIn("&lt;b&gt;Evil&lt;/b&gt; Martin", html)
+			self.assertNotIn("<b>Evil", html)
 		claim = dossier["claim"]
 		self.assertEqual((claim["court"], claim["cerfa"]), ("Tribunal judiciaire", "12948"))
 		self.assertIn("Tribunal judiciaire compétent pour Paris", dossier["request_html"])
