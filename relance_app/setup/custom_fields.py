@@ -189,6 +189,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				),
 			},
 			*_proceedings_fields(),
+			{
+				# Part of every customer-page link (common.portal_links): raising it revokes the links sent.
+				"fieldname": "dunning_portal_revision",
+				"fieldtype": "Int",
+				"label": N_("Customer Page Link Revision"),
+				"insert_after": "dunning_securities",
+				"hidden": 1,
+				"read_only": 1,
+				"no_copy": 1,
+				"print_hide": 1,
+			},
 		],
 		"Dunning Type": [
 			{
