@@ -18,6 +18,7 @@ from frappe.utils import getdate
 
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import company_details, customer_details, payment_links
+from relance_app.common.portal_links import portal_url
 from relance_app.engine.law import B2B, PUBLIC
 from relance_app.engine.law_invoice import INDEMNITY_PER_INSTALMENT, INDEMNITY_PER_INVOICE
 from relance_app.engine.plan import Instalment
@@ -91,6 +92,8 @@ def build_context(
 		"today": today,
 		"payment_deadline": deadline,
 		"payment_link": next(iter(distinct_links)) if len(distinct_links) == 1 else "",
+		# The customer's personal page (pay, promise, dispute): a signed link, valid portal_link_days.
+		"portal_link": portal_url(customer, company),
 		"iban": company_info["iban"],
 		"bic": company_info["bic"],
 		"penalties": penalties,

@@ -22,6 +22,7 @@ The context every template receives (see `sample_context()` for a complete examp
 ``today``         the date of the message; ``payment_deadline`` today + the level's deadline days (for a
                   formal notice: from receipt of the letter, the date the letter gives)
 ``payment_link``  a link to pay everything (may be empty); ``iban`` / ``bic`` the company's bank details
+``portal_link``   the customer's personal page (see its invoices, pay, promise a date, dispute)
 ``penalties``     when the level includes penalties: interest, indemnity, total (Decimals), indemnity_count,
                   indemnity_per ("invoice" or "instalment"), indemnity_due (a €40 is claimed), debtor;
                   else None
@@ -334,6 +335,7 @@ def sample_context(today: date | None = None) -> dict[str, Any]:
 		"today": today,
 		"payment_deadline": today + timedelta(days=8),
 		"payment_link": "https://pay.example.com/ACC-SINV-2026-00042",
+		"portal_link": "https://erp.example.com/relance?t=eyJleGVtcGxlIjoxfQ",
 		"iban": "FR76 3000 6000 0112 3456 7890 189",
 		"bic": "AGRIFRPP",
 		"penalties": {

@@ -1,0 +1,220 @@
+"""The debtor's page on a real site: the personal link opens it, anything else gets a 403; the customer's
+answers (paid, promise, dispute) are logged, hold the reminders and give someone a task."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, getdate, set_request
+from frappe.website.serve import get_response
+
+from relance_app.common.portal_links import PortalDenied, make_token, portal_url
+from relance_app.dunning.run import run
+from relance_app.portal import telling
+from relance_app.portal.revoke import revoke_links
+from relance_app.tests.factories import (
+	make_company,
+	make_dunning_customer,
+	make_email_account,
+	make_overdue_invoice,
+	make_policy,
+)
+from relance_app.tests.test_formal_notice import bank_ledger_account
+
+TODAY = getdate("2026-11-02")  # a Monday
+IBAN = "FR7630006000011234567890189"
+
+
+def ensure_bank_account(company: str) -> None:
+	if not frappe.db.exists("Bank", "Banque Test"):
+		frappe.get_doc({"doctype": "Bank", "bank_name": "Banque Test", "swift_number": "AGRIFRPP"}).insert(
+			ignore_permissions=True
+		)
+	if not frappe.db.exists("Bank Account", {"iban": IBAN}):
+		frappe.get_doc(
+			{
+				"doctype": "Bank Account",
+				"account_name": "Compte courant",
+				"bank": "Banque Test",
+				"company": company,
+				"is_company_account": 1,
+				"is_default": 1,
+				"iban": IBAN,
+				"account": bank_ledger_account(company),
+			}
+		).insert(ignore_permissions=True)
+
+
+class TestPortal(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.company = make_company()
+		ensure_bank_account(cls.company)
+		make_email_account()
+		cls.policy = make_policy()
+		frappe.db.set_single_value(
+			"Dunning Settings", {"enabled": 1, "dry_run": 0, "batch_size": 200, "max_actions_per_run": 0}
+		)
+
+	def setUp(self):
+		frappe.local.cache.pop("relance_company_details", None)
+		self.customer = make_dunning_customer(policy=self.policy)
+		self.invoice = make_overdue_invoice(days_overdue=5, amount=1200, customer=self.customer, today=TODAY)
+		with self.freeze_time(TODAY):
+			self.token = make_token(self.customer, self.company)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.local.request = None
+
+	def page(self, token, day=TODAY):
+		"""The page as a Guest browser gets it: (HTTP status, HTML)."""
+		frappe.set_user("Guest")
+		try:
+			with self.freeze_time(day):
+				set_request(method="GET", path="/relance", query_string={"t": token})
+				frappe.local.form_dict = frappe._dict(t=token)
+				response = get_response()
+		finally:
+			frappe.set_user("Administrator")
+			frappe.local.request = None
+		return response.status_code, frappe.safe_decode(response.get_data())
+
+	def tell(self, method, day=TODAY, **kwargs):
+		"""A Guest POST to a telling endpoint (called directly: no request, so no rate limit here)."""
+		frappe.local.request = None
+		frappe.set_user("Guest")
+		try:
+			with self.freeze_time(day):
+				return getattr(telling, method)(t=self.token, invoice=self.invoice.name, **kwargs)
+		finally:
+			frappe.set_user("Administrator")
+
+	def contact_logs(self, **filters):
+		return frappe.get_all(
+			"Dunning Contact Log",
+			filters={"sales_invoice": self.invoice.name, **filters},
+			fields=["entry_type", "direction", "status", "promised_date", "notes", "todo", "is_automatic"],
+		)
+
+	def test_the_link_in_reminders_carries_only_the_token(self):
+		with self.freeze_time(TODAY):
+			url = portal_url(self.customer, self.company)
+		self.assertTrue(url.endswith("/relance?t=" + self.token))
+		self.assertNotIn(self.customer.split()[-1], url)
+
+	def test_the_token_opens_the_page_with_the_open_invoices_and_the_transfer_details(self):
+		status, html = self.page(self.token)
+		self.assertEqual(status, 200)
+		self.assertIn(self.invoice.name, html)
+		self.assertIn(self.company, html)
+		self.assertIn("FR76 3000 6000 0112 3456 7890 189", html)
+		self.assertIn("AGRIFRPP", html)
+		self.assertIn("<svg", html)  # the EPC QR codes, inline
+		self.assertIn("1,200.00", html.replace("\u202f", ",").replace(" ", ","))
+
+	def test_an_altered_token_gets_403_and_nothing_about_the_customer(self):
+		flipped = self.token[:10] + ("A" if self.token[10] != "A" else "B") + self.token[11:]
+		for token in (flipped, "", "not-a-token"):
+			status, html = self.page(token)
+			self.assertEqual(status, 403, token)
+			self.assertNotIn(self.invoice.name, html)
+			self.assertIn('id="relance-denied"', html)
+
+	def test_the_link_expires_after_the_policy_days(self):
+		self.assertEqual(self.page(self.token, day=add_days(TODAY, 60))[0], 200)
+		self.assertEqual(self.page(self.token, day=add_days(TODAY, 61))[0], 403)
+
+	def test_revoking_closes_the_links_already_sent(self):
+		revoke_links(self.customer)
+		self.assertEqual(self.page(self.token)[0], 403)
+		with self.freeze_time(TODAY):
+			fresh = make_token(self.customer, self.company)
+		self.assertEqual(self.page(fresh)[0], 200)
+
+	def test_the_invoice_pdf_is_served_to_its_customer_only(self):
+		# A real GET: the print view renders through the website machinery, which reads the request.
+		set_request(method="GET", path="/api/method/relance_app.portal.telling.invoice_pdf")
+		frappe.local.request_ip = "127.0.0.1"
+		frappe.local.form_dict = frappe._dict(cmd="relance_app.portal.telling.invoice_pdf")
+		frappe.set_user("Guest")
+		with self.freeze_time(TODAY):
+			telling.invoice_pdf(t=self.token, invoice=self.invoice.name)
+		self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"))
+		frappe.set_user("Administrator")
+		other = make_overdue_invoice(days_overdue=5, customer=make_dunning_customer(), today=TODAY)
+		frappe.set_user("Guest")
+		with self.freeze_time(TODAY), self.assertRaises(PortalDenied):
+			telling.invoice_pdf(t=self.token, invoice=other.name)
+
+	def test_i_have_paid_logs_a_note_pauses_five_days_and_creates_a_task(self):
+		answer = self.tell("declare_payment", paid_on="2026-10-30", amount="1200", reference="VIR <b>42</b>")
+		[row] = self.contact_logs()
+		self.assertEqual((row.entry_type, row.direction, row.status), ("Note", "Inbound", "Done"))
+		self.assertIn("via the customer page", row.notes)
+		self.assertEqual(
+			getdate(frappe.db.get_value("Sales Invoice", self.invoice.name, "dunning_paused_until")),
+			add_days(TODAY, 5),
+		)
+		description = frappe.db.get_value("ToDo", answer["todo"], "description")
+		self.assertIn("VIR &lt;b&gt;42&lt;/b&gt;", description)
+		self.assertNotIn("<b>42", description)
+		self.assertEqual(row.todo, answer["todo"])
+		self.assert_no_reminder_on(TODAY)
+
+	def test_i_will_pay_on_logs_a_promise_that_holds_the_reminders(self):
+		answer = self.tell("promise_payment", promised_date="2026-11-20")
+		[row] = self.contact_logs()
+		self.assertEqual((row.entry_type, row.status), ("Promise to Pay", "Open"))
+		self.assertEqual(getdate(row.promised_date), getdate("2026-11-20"))
+		self.assertTrue(frappe.db.exists("ToDo", answer["todo"]))
+		self.assert_no_reminder_on(TODAY)
+
+	def test_a_promise_beyond_sixty_days_or_in_the_past_is_refused(self):
+		for day in ("2027-01-05", "2026-11-01", "not a date"):
+			with self.assertRaises(frappe.ValidationError, msg=day):
+				self.tell("promise_payment", promised_date=day)
+		self.assertEqual(self.contact_logs(), [])
+
+	def test_a_dispute_is_logged_open_with_the_reason_and_holds_the_reminders(self):
+		answer = self.tell(
+			"dispute_invoice",
+			reason="Wrong price or quantity",
+			details="<script>alert(1)</script> 3 au lieu de 2",
+		)
+		[row] = self.contact_logs()
+		self.assertEqual((row.entry_type, row.direction, row.status), ("Dispute", "Inbound", "Open"))
+		self.assertIn("Wrong price or quantity", row.notes)
+		description = frappe.db.get_value("ToDo", answer["todo"], "description")
+		self.assertNotIn("<script>", description)
+		self.assertIn("&lt;script&gt;", description)
+		self.assert_no_reminder_on(TODAY)
+
+	def test_a_dispute_reason_outside_the_list_is_refused(self):
+		with self.assertRaises(frappe.ValidationError):
+			self.tell("dispute_invoice", reason="Because", details="x")
+
+	def test_telling_with_a_bad_token_or_about_another_customers_invoice_is_refused(self):
+		other = make_overdue_invoice(days_overdue=5, customer=make_dunning_customer(), today=TODAY)
+		frappe.set_user("Guest")
+		with self.freeze_time(TODAY):
+			with self.assertRaises(PortalDenied):
+				telling.promise_payment(t=self.token, invoice=other.name, promised_date="2026-11-20")
+			with self.assertRaises(PortalDenied):
+				telling.promise_payment(
+					t=self.token + "x", invoice=self.invoice.name, promised_date="2026-11-20"
+				)
+		frappe.set_user("Administrator")
+		self.assertEqual(self.contact_logs(), [])
+
+	def test_without_an_answer_the_run_sends_the_reminder(self):
+		# The control of the three holds above: the same invoice, no answer, gets its J+5 reminder.
+		with self.freeze_time(TODAY):
+			run(TODAY, customers=[self.customer])
+		self.assertEqual(len(self.contact_logs(is_automatic=1)), 1)
+
+	def assert_no_reminder_on(self, day):
+		with self.freeze_time(day):
+			run(day, customers=[self.customer])
+		self.assertEqual(self.contact_logs(is_automatic=1), [])
