@@ -20,7 +20,7 @@ from relance_app.engine.law import B2B, B2C
 from relance_app.engine.render import relance_money as money
 from relance_app.litigation.dossier import build_dossier
 from relance_app.penalties.compute import penalties_for_instalments
-from relance_app.tests.factories import make_company, make_overdue_invoice
+from relance_app.tests.factories import ROLE_USERS, make_company, make_overdue_invoice, make_role_users
 from relance_app.tests.test_formal_notice import (
 	make_company_identity,
 	make_letter_customer,
@@ -44,9 +44,13 @@ class TestLitigation(FrappeTestCase):
 		super().setUpClass()
 		cls.company = make_company()
 		make_company_identity(cls.company)
+		make_role_users()
 
 	def setUp(self):
 		frappe.local.cache.pop("relance_company_details", None)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
 
 	def customer_with_invoices(self, amounts, *, individual=False):
 		"""A customer with an address in Paris and one invoice per amount, oldest first, all overdue."""
@@ -253,3 +257,20 @@ class TestLitigation(FrappeTestCase):
 			self.assert_refused(customer, "RCS city, legal form missing on Company")
 		finally:
 			make_company_identity(self.company)
+
+	def test_refused_to_users_without_invoice_roles_writing_nothing(self):
+		customer, [invoice] = self.customer_with_invoices([300])
+		self.notice(invoice)
+		for user in (ROLE_USERS[""], ROLE_USERS["Sales User"]):
+			frappe.set_user(user)
+			with self.assertRaises(frappe.PermissionError):
+				self.start(customer)
+			with self.assertRaises(frappe.PermissionError):
+				litigation_api.hand_over(customer, self.company, "Maître Dupont")
+			frappe.set_user("Administrator")
+		self.assertFalse(
+			frappe.db.exists("Dunning Contact Log", {"customer": customer, "entry_type": "Litigation"})
+		)
+		self.assertFalse(
+			frappe.db.exists("File", {"attached_to_doctype": "Customer", "attached_to_name": customer})
+		)
