@@ -9,7 +9,7 @@ from frappe import _
 from frappe.utils import getdate, nowdate
 
 from relance_app.api.access import check_customer, check_invoices, check_step, checked_invoice
-from relance_app.common.parties import default_sender, recipient_for
+from relance_app.common.parties import debtor_kind, default_sender, recipient_for
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_level_message
@@ -23,8 +23,12 @@ from relance_app.engine.plan import Action, next_level
 @frappe.whitelist()
 def get_invoice_dunning(invoice: str) -> dict:
 	"""What the invoice form shows: status, level, next action and the contact history (the entries the
-	user may read: the log has its own roles and User Permissions)."""
+	user may read: the log has its own roles and User Permissions), and the customer's debtor kind for French
+	law (Professional, Consumer, Public Body: what the letters may claim)."""
 	doc = checked_invoice(invoice)
+	customer = frappe.db.get_value(
+		"Customer", doc.customer, ["customer_type", "dunning_debtor_kind"], as_dict=True
+	)
 	history = frappe.get_list(
 		"Dunning Contact Log",
 		filters={"sales_invoice": invoice},
@@ -52,6 +56,7 @@ def get_invoice_dunning(invoice: str) -> dict:
 		"next_action_date": doc.get("dunning_next_action_date"),
 		"paused_until": doc.get("dunning_paused_until"),
 		"last_contact": doc.get("dunning_last_contact"),
+		"debtor_kind": debtor_kind(customer),
 		"predicted_payment_date": doc.get("dunning_predicted_payment_date"),
 		"history": history,
 	}

@@ -30,6 +30,20 @@ relance.call = function (method, args, frm, success_message) {
 };
 
 relance.show_indicator = function (frm) {
+	// Drawn once the debtor kind is known (it says what the letters may claim); without it if the call fails
+	// or the user may not read the contact history that comes with it.
+	const name = frm.doc.name;
+	if (!frappe.model.can_read("Dunning Contact Log")) return relance.draw_indicator(frm, null);
+	frappe
+		.xcall("relance_app.api.invoice.get_invoice_dunning", { invoice: name })
+		.then(
+			(info) => info && info.debtor_kind,
+			() => null
+		)
+		.then((kind) => frm.doc.name === name && relance.draw_indicator(frm, kind));
+};
+
+relance.draw_indicator = function (frm, debtor_kind) {
 	const status = frm.doc.dunning_status || "Not Started";
 	let label = __("Relance: {0}", [__(status)]);
 	if (frm.doc.dunning_level) label += " · " + __("level {0}", [frm.doc.dunning_level]);
@@ -41,6 +55,7 @@ relance.show_indicator = function (frm) {
 				frappe.datetime.str_to_user(frm.doc.dunning_next_action_date),
 			]);
 	}
+	if (debtor_kind) label += " · " + __("debtor: {0}", [__(debtor_kind)]);
 	if (frm.doc.dunning_predicted_payment_date && status !== "Closed") {
 		label +=
 			" · " +
