@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zipfile
 from datetime import date, datetime, time
+from pathlib import Path
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -36,6 +38,7 @@ DEADLINE = date(2026, 11, 13)
 AFTER = date(2026, 11, 20)
 DUE = date(2026, 9, 30)
 TRACKING = "1A 234 567 8901 2"
+PDF_DIR = Path(tempfile.gettempdir()) / "relance_litigation"
 
 
 class TestLitigation(FrappeTestCase):
@@ -146,7 +149,11 @@ class TestLitigation(FrappeTestCase):
 					"File", {"file_url": url, "attached_to_doctype": "Customer", "attached_to_name": customer}
 				)
 			)
-		text = pdf_text(pdf_of(started["pdf"]))
+		content = pdf_of(started["pdf"])
+		# Kept for a look by eye (pdftoppm), as the letters' tests do.
+		PDF_DIR.mkdir(exist_ok=True)
+		(PDF_DIR / "dossier-professional.pdf").write_bytes(content)
+		text = pdf_text(content)
 		for invoice in invoices:
 			self.assertIn(invoice, text)
 		self.assertIn("REQUÊTE EN INJONCTION DE PAYER", text)
