@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Sum
-from frappe.utils import flt, getdate, nowdate
+from frappe.utils import flt, fmt_money, getdate, nowdate
 
 from relance_app.api.access import permitted_customers
 from relance_app.desk.reports import permitted_rows
@@ -83,3 +83,41 @@ def actions_planned_today(filters: str | None = None) -> dict:
 	today = getdate(nowdate())
 	rows = permitted_rows(preview(today, 1, company=company), company=company)
 	return {"value": len(rows), "fieldtype": "Int"}
+
+
+def overdue_totals(company: str | None = None, as_of=None) -> list[dict]:
+	"""Overdue outstanding of the Sales Invoices the user may read, one total per currency (EUR and USD
+	invoices do not add up), largest first."""
+	customers = permitted_customers(company)
+	if customers == []:
+		return []
+	si = DocType("Sales Invoice")
+	query = (
+		frappe.qb.from_(si)
+		.select(si.currency, Sum(si.outstanding_amount).as_("amount"))
+		.where(si.docstatus == 1)
+		.where(si.outstanding_amount > 0)
+		.where(si.due_date < getdate(as_of or nowdate()))
+		.groupby(si.currency)
+	)
+	if company:
+		query = query.where(si.company == company)
+	if customers is not None:
+		query = query.where(si.customer.isin(customers))
+	rows = [{"currency": row.currency, "amount": flt(row.amount, 2)} for row in query.run(as_dict=True)]
+	return sorted(rows, key=lambda row: -row["amount"])
+
+
+@frappe.whitelist()
+def total_overdue(filters: str | None = None) -> str:
+	"""Number Card "Relance Overdue Amount": the overdue total in each invoice currency, formatted here.
+
+	Frappe formats a card's number in the system's default currency (a French site set up in USD showed
+	"$ 15.46 K" for euros, issue 18); a preformatted text keeps each amount in its own currency. Every company
+	the user may see counts, so a user whose default company has no invoice does not read "0"."""
+	frappe.has_permission("Sales Invoice", "read", throw=True)
+	company = (json.loads(filters) if isinstance(filters, str) and filters else filters or {}).get("company")
+	totals = overdue_totals(company)
+	if not totals:
+		return fmt_money(0, currency=frappe.db.get_default("currency"))
+	return " + ".join(fmt_money(row["amount"], currency=row["currency"]) for row in totals)

@@ -8,6 +8,7 @@ module only adds the links and serves the screens.
 from __future__ import annotations
 
 import frappe
+from frappe import _
 
 from relance_app.common.compat import desk_path
 from relance_app.common.readiness import policy_companies, readiness
@@ -47,4 +48,48 @@ def get_setup_checklist(company: str | None = None) -> dict:
 	"""The checklist for the Dunning Settings form and the workspace block (read-only)."""
 	frappe.has_permission("Dunning Settings", "read", throw=True)
 	items = setup_checklist(company or None)
-	return {"items": items, "done": all(item["ok"] for item in items)}
+	return {
+		"items": items,
+		"done": all(item["ok"] for item in items),
+		"title": _("Before the first run"),
+		"fix": _("Fix"),
+		"settings_route": desk_path("Dunning Settings"),
+		"settings": _("Open Dunning Settings"),
+	}
+
+
+# The block at the top of the Relances workspace: a Custom HTML Block (v15 and v16 both have them; they are
+# not module files, hence made by install and a patch). Its script asks for the checklist and hides the whole
+# block once everything is done. Texts come translated from the server.
+SETUP_BLOCK = "Relance Setup"
+SETUP_BLOCK_HTML = '<div class="relance-setup"></div>'
+SETUP_BLOCK_SCRIPT = """
+frappe.call("relance_app.setup.checklist.get_setup_checklist").then(({ message }) => {
+	const box = root_element.querySelector(".relance-setup");
+	const block = root_element.host.closest(".ce-block") || root_element.host;
+	if (!message || message.done) {
+		block.style.display = "none";
+		return;
+	}
+	const esc = frappe.utils.escape_html;
+	const rows = message.items
+		.filter((item) => !item.ok)
+		.map((item) => `<li><b class="${item.needed_to_run ? "text-danger" : "text-warning"}">${esc(item.label)}</b>: `
+			+ `${esc(item.detail)} <a href="${encodeURI(item.fix_route)}">${esc(message.fix)}</a></li>`)
+		.join("");
+	box.innerHTML = `<div class="widget" style="padding: var(--padding-md)">`
+		+ `<div class="h6">${esc(message.title)}</div><ul>${rows}</ul>`
+		+ `<a class="btn btn-xs btn-default" href="${encodeURI(message.settings_route)}">${esc(message.settings)}</a></div>`;
+});
+"""
+
+
+def ensure_setup_block() -> None:
+	"""Create or update the workspace's setup block (idempotent: install and patch both call it)."""
+	values = {"html": SETUP_BLOCK_HTML, "script": SETUP_BLOCK_SCRIPT, "style": "", "private": 0}
+	if frappe.db.exists("Custom HTML Block", SETUP_BLOCK):
+		frappe.db.set_value("Custom HTML Block", SETUP_BLOCK, values)
+		return
+	frappe.get_doc({"doctype": "Custom HTML Block", **values}).insert(
+		ignore_permissions=True, set_name=SETUP_BLOCK
+	)

@@ -11,6 +11,7 @@ from relance_app.engine.default_templates import DEFAULT_TEMPLATES
 from relance_app.engine.policy import default_policy
 from relance_app.formal_notice.dunning import ensure_dunning_type
 from relance_app.formal_notice.terms import TERMS_TEMPLATE, ensure_terms_template
+from relance_app.setup.checklist import SETUP_BLOCK, ensure_setup_block
 from relance_app.setup.custom_fields import get_custom_fields
 
 
@@ -19,6 +20,7 @@ def after_install() -> None:
 	seed_rates()
 	create_default_templates()
 	ensure_terms_template()
+	ensure_setup_block()
 	for company in frappe.get_all("Company", pluck="name"):
 		setup_company(company)
 
@@ -31,6 +33,7 @@ def before_uninstall() -> None:
 		frappe.delete_doc("Terms and Conditions", TERMS_TEMPLATE, ignore_missing=True, force=False)
 	except frappe.LinkExistsError:
 		frappe.clear_messages()
+	frappe.delete_doc("Custom HTML Block", SETUP_BLOCK, ignore_missing=True, force=True)
 	# Frappe drops the app's DocTypes but not the values of its Single ones (Dunning Settings).
 	singles = frappe.get_all("DocType", filters={"module": "Relance App", "issingle": 1}, pluck="name")
 	if singles:
