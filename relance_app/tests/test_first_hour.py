@@ -224,3 +224,50 @@ class TestCustomerAndLog(FrappeTestCase):
 		result = contacts_api.set_dispute(invoice.name, True, "Livraison incomplète")
 		[name] = result["entries"]
 		self.assertEqual(frappe.db.get_value("Dunning Contact Log", name, "company"), invoice.company)
+
+
+class TestWorkspaceAndRunReport(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_overdue_card_gives_the_amount_in_the_invoices_currency(self):
+		from relance_app.desk.dashboard import total_overdue
+
+		frappe.db.set_default("currency", "USD")
+		customer = make_dunning_customer()
+		make_overdue_invoice(days_overdue=20, amount=1000, customer=customer, today=DAY)
+		text = total_overdue(frappe.as_json({"company": make_company()}))
+		self.assertIn("€", text)
+		self.assertNotIn("$", text)
+
+	def test_the_workspace_setup_block_exists_and_is_made_once(self):
+		from relance_app.setup.checklist import SETUP_BLOCK, ensure_setup_block
+
+		ensure_setup_block()
+		ensure_setup_block()
+		self.assertEqual(frappe.db.count("Custom HTML Block", {"name": SETUP_BLOCK}), 1)
+		workspace = frappe.get_doc("Workspace", "Relances")
+		self.assertIn(SETUP_BLOCK, [row.custom_block_name for row in workspace.custom_blocks])
+		self.assertIn("Relance Overdue Amount", [row.number_card_name for row in workspace.number_cards])
+
+	def test_a_run_on_a_saturday_says_why_it_did_nothing(self):
+		from relance_app.desk.run_summary import describe_run
+		from relance_app.dunning.report import RunReport
+
+		company = make_bare_company()  # only the shipped policy, business days only
+		frappe.db.set_single_value("Dunning Settings", "enabled", 1)
+		saturday = date(2026, 11, 28)
+		lines = describe_run(RunReport(day=saturday, dry_run=False), company)
+		self.assertIn("is not a business day", lines[-1])
+		self.assertTrue(lines[-1].startswith(frappe.format(saturday, {"fieldtype": "Date"})))
+
+	def test_a_failed_step_is_reported_with_its_reason_in_words(self):
+		from relance_app.desk.run_summary import describe_run
+		from relance_app.dunning.report import RunReport
+
+		report = RunReport(day=DAY, dry_run=False, actions=2, sent=1, failed=1)
+		report.by_channel["email"] = 1
+		report.errors.append("Client A: Please setup default Email Account")
+		text = "\n".join(describe_run(report))
+		self.assertIn("1 step(s) failed:", text)
+		self.assertIn("Client A: Please setup default Email Account", text)
