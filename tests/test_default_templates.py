@@ -82,3 +82,100 @@ def test_inline_includes_expands_nested_partials_once():
 def test_subject_fits_the_email_template_subject_column(template):
 	# Email Template.subject is a Data field: 140 characters in the database.
 	assert len(template.subject) <= 140
+
+
+def shipped(name: str):
+	return next(t for t in DEFAULT_TEMPLATES if t.name == name)
+
+
+FORMAL_NOTICE = {"fr": "Relance J+30 - Mise en demeure", "en": "Dunning D+30 - Formal notice"}
+OVERDUE = {"fr": "Relance J+5 - Facture échue", "en": "Dunning D+5 - Overdue invoice"}
+INDEMNITY_WORDS = ("40 €", "€40", "40,00", "indemnité", "indemnity", "D441-5")
+
+
+def consumer_context():
+	context = sample_context()
+	context["customer"].update(debtor_kind="Consumer", debtor="B2C")
+	context["penalties"].update(
+		indemnity=Decimal(0), total=Decimal("4.79"), indemnity_count=0, indemnity_due=False, debtor="B2C"
+	)
+	context["late_payment"].update(debtor="B2C", is_professional=False, indemnity_charged=False)
+	return context
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_formal_notice_email_to_a_consumer_claims_interest_and_never_the_indemnity(language):
+	body = render(shipped(FORMAL_NOTICE[language]).body(), consumer_context())
+	assert "4,79" in body
+	for word in INDEMNITY_WORDS:
+		assert word not in body, word
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_formal_notice_email_counts_the_indemnity_on_the_policy_basis(language):
+	context = sample_context()
+	context["penalties"].update(
+		indemnity=Decimal("80.00"), total=Decimal("84.79"), indemnity_count=2, indemnity_per="instalment"
+	)
+	body = render(shipped(FORMAL_NOTICE[language]).body(), context)
+	assert ("2 × 40 € par échéance" if language == "fr" else "2 × €40 per instalment") in body
+	assert "80,00" in body and "84,79" in body and "4,79" in body
+	context["penalties"]["indemnity_per"] = "invoice"
+	body = render(shipped(FORMAL_NOTICE[language]).body(), context)
+	assert ("2 × 40 € par facture" if language == "fr" else "2 × €40 per invoice") in body
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_formal_notice_email_is_silent_on_the_indemnity_the_policy_waives(language):
+	context = sample_context()
+	context["penalties"].update(
+		indemnity=Decimal(0), total=Decimal("4.79"), indemnity_count=0, indemnity_due=False
+	)
+	body = render(shipped(FORMAL_NOTICE[language]).body(), context)
+	assert "4,79" in body
+	for word in INDEMNITY_WORDS:
+		assert word not in body, word
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_overdue_reminder_recalls_the_law_to_professionals_only(language):
+	template = shipped(OVERDUE[language])
+	professional = render(template.body(), sample_context())
+	assert "L441-10" in professional
+	assert ("40 € par facture" if language == "fr" else "€40 per invoice") in professional
+	waived = sample_context()
+	waived["late_payment"]["indemnity_charged"] = False
+	text = render(template.body(), waived)
+	assert "L441-10" in text and "40" not in text.replace("ACC-SINV-2026-00042", "")
+	public = sample_context()
+	public["customer"].update(debtor_kind="Public Body", debtor="public")
+	public["late_payment"].update(debtor="public", is_professional=False)
+	for context in (consumer_context(), public):
+		body = render(template.body(), context)
+		assert "L441-10" not in body and "pénalités" not in body and "penalties" not in body
+
+
+@pytest.mark.parametrize("name", ["Relance J+10 - Récapitulatif après appel", "Dunning D+10 - Call summary"])
+def test_call_recap_does_not_claim_an_agreement(name):
+	body = render(shipped(name).body(), sample_context())
+	assert "convenu" not in body and "agreed" not in body
+	assert "1er décembre 2026" in body or "01/12/2026" in body
+
+
+def test_the_upgrade_recognises_earlier_shipped_bodies_only():
+	recap = shipped("Relance J+10 - Récapitulatif après appel")
+	current = recap.body()
+	# The body shipped before 0.5 differed by one sentence: "as agreed", although nothing was agreed.
+	earlier = current.replace(
+		"Nous vous remercions de bien vouloir nous faire parvenir votre règlement d'ici le",
+		"Comme convenu, nous comptons sur votre règlement d'ici le",
+	)
+	assert earlier != current
+	assert recap.is_earlier_version(earlier)
+	assert recap.is_earlier_version(earlier.replace("\n", "\r\n") + "\n")  # as a browser may store it
+	assert not recap.is_earlier_version(earlier.replace("Cordialement", "Bien à vous"))  # edited by a user
+	assert not recap.is_earlier_version(None)
+	# The bodies 0.5 rewords are new: the patch replaces the stored earlier ones with them.
+	for name in (*FORMAL_NOTICE.values(), *OVERDUE.values(), "Dunning D+10 - Call summary"):
+		assert not shipped(name).is_earlier_version(shipped(name).body()), name
+	assert not recap.is_earlier_version(current)
