@@ -11,7 +11,7 @@ from frappe.website.serve import get_response
 from relance_app.common.portal_links import PortalDenied, make_token, portal_url
 from relance_app.dunning.run import run
 from relance_app.portal import telling
-from relance_app.portal.revoke import revoke_links
+from relance_app.portal.desk import link_for, revoke_links
 from relance_app.tests.factories import (
 	make_company,
 	make_dunning_customer,
@@ -207,6 +207,42 @@ class TestPortal(FrappeTestCase):
 				)
 		frappe.set_user("Administrator")
 		self.assertEqual(self.contact_logs(), [])
+
+	def test_the_page_speaks_the_customers_language(self):
+		frappe.db.set_value("Customer", self.customer, "language", "en")
+		self.assertIn(f"<h3>Invoice {self.invoice.name}</h3>", self.page(self.token)[1])
+		frappe.db.set_value("Customer", self.customer, "language", "fr")
+		# Frappe's and ERPNext's own catalogues are compiled on every bench: "Invoice" is "Facture" in French.
+		self.assertIn(f"<h3>Facture {self.invoice.name}</h3>", self.page(self.token)[1])
+
+	def test_guest_posts_are_rate_limited_per_ip(self):
+		method = "relance_app.portal.telling.promise_payment"
+		set_request(method="POST", path="/api/method/" + method)
+		frappe.local.request_ip = "192.0.2.14"
+		frappe.local.form_dict = frappe._dict(cmd=method)
+		frappe.set_user("Guest")
+		try:
+			with self.freeze_time(TODAY):
+				for _attempt in range(10):
+					with self.assertRaises(frappe.ValidationError):
+						telling.promise_payment(
+							t=self.token, invoice=self.invoice.name, promised_date="2027-06-01"
+						)
+				with self.assertRaises(frappe.RateLimitExceededError):
+					telling.promise_payment(
+						t=self.token, invoice=self.invoice.name, promised_date="2026-11-20"
+					)
+		finally:
+			frappe.cache.delete_value(f"rl:{method}:192.0.2.14")
+		self.assertEqual(self.contact_logs(), [])
+
+	def test_a_user_who_may_see_the_customer_gets_a_link_the_page_accepts(self):
+		with self.freeze_time(TODAY):
+			url = link_for(self.customer, self.company)
+		self.assertEqual(self.page(url.split("?t=")[1])[0], 200)
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.PermissionError):
+			link_for(self.customer, self.company)
 
 	def test_without_an_answer_the_run_sends_the_reminder(self):
 		# The control of the three holds above: the same invoice, no answer, gets its J+5 reminder.

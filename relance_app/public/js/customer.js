@@ -122,3 +122,35 @@ frappe.ui.form.on("Customer", {
 		frm.add_custom_button(__("Hand over to a commissaire de justice"), () => relance.litigation.hand_over(frm), __("Relance"));
 	},
 });
+// The customer page (relance_app.portal): share a fresh personal link, or revoke every link already sent.
+frappe.ui.form.on("Customer", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		frm.add_custom_button(
+			__("Customer page link"),
+			() =>
+				frappe.prompt(
+					[{ fieldname: "company", fieldtype: "Link", options: "Company", label: __("Company"), reqd: 1,
+						default: frappe.defaults.get_user_default("Company") }],
+					(v) =>
+						frappe
+							.xcall("relance_app.portal.desk.link_for", { customer: frm.doc.name, company: v.company })
+							.then((url) => frappe.utils.copy_to_clipboard(url)),
+					__("Customer page link")
+				),
+			__("Relance")
+		);
+		if (!frm.perm[0] || !frm.perm[0].write) return;
+		frm.add_custom_button(
+			__("Revoke portal links"),
+			() =>
+				frappe.confirm(__("Links already sent to this customer will no longer open its page. Continue?"), () =>
+					frappe.xcall("relance_app.portal.desk.revoke_links", { customer: frm.doc.name }).then(() => {
+						frappe.show_alert({ message: __("Customer page links revoked."), indicator: "green" });
+						frm.reload_doc();
+					})
+				),
+			__("Relance")
+		);
+	},
+});
