@@ -187,6 +187,17 @@ class TestLitigation(FrappeTestCase):
 			frappe.db.count("Dunning Contact Log", {"customer": customer, "entry_type": "Handover"}), 2
 		)
 
+	def test_starting_again_claims_interest_to_the_new_day_and_logs_the_stage_once(self):
+		customer, [invoice] = self.customer_with_invoices([300])
+		self.notice(invoice)
+		first = self.start(customer)
+		later = self.start(customer, date(2026, 11, 27))
+		# Interest runs until payment: a week on, the same invoice claims a week more.
+		self.assertGreater(later["total"], first["total"])
+		self.assertEqual(
+			frappe.db.count("Dunning Contact Log", {"sales_invoice": invoice, "entry_type": "Litigation"}), 1
+		)
+
 	def test_consumer_goes_to_the_judicial_court_with_legal_interest_from_the_notice(self):
 		customer, [invoice] = self.customer_with_invoices([500], individual=True)
 		self.notice(invoice)
