@@ -86,3 +86,23 @@ def test_the_qr_code_holds_the_payload_at_level_m_in_utf8():
 	assert qr.version <= 13  # EPC069-12: version 13 at most
 	svg = qr_svg(payload)
 	assert svg.startswith("<svg") and "<script" not in svg
+
+
+def test_a_qr_reader_gets_back_exactly_the_payload():
+	# An independent decoder (ZXing), fed the module matrix as a grey image: what a banking app would read.
+	zxingcpp = pytest.importorskip("zxingcpp")
+	payload = epc_payload(
+		name="Société Générale Test",
+		iban=IBAN,
+		bic="AGRIFRPP",
+		amount=Decimal("1234.56"),
+		text="ACC-SINV-2026-00042",
+	)
+	rows = [[0 if dark else 255 for dark in row] for row in qr_code(payload).matrix_iter(scale=4, border=4)]
+	image = memoryview(bytes(value for row in rows for value in row)).cast(
+		"B", shape=[len(rows), len(rows[0])]
+	)
+	decoded = zxingcpp.read_barcode(image)
+	assert decoded is not None
+	assert decoded.format == zxingcpp.BarcodeFormat.QRCode
+	assert decoded.text == payload
