@@ -84,7 +84,7 @@ def litigation_invoices(customer: str, company: str) -> list[str]:
 
 
 def _task(customer: str, claim: dict, pdf_url: str, today: date) -> str:
-	owner = frappe.db.get_value("Customer", customer, "account_manager") or frappe.session.user
+	owner = frappe.db.get_value("Customer", customer, "account_manager") or _accounts_manager()
 	description = _(
 		"File the injonction de payer against {0} with the {1} of its registered office ({2}), Cerfa {3}: "
 		"print, date and sign the request attached to the customer ({4}) and send it with its pieces."
@@ -110,6 +110,22 @@ def _task(customer: str, claim: dict, pdf_url: str, today: date) -> str:
 	)
 	todo.insert(ignore_permissions=True)
 	return todo.name
+
+
+def _accounts_manager() -> str:
+	"""The first enabled Accounts Manager (filing at court is theirs to decide), else the user."""
+	users = frappe.get_all(
+		"Has Role",
+		filters={
+			"role": "Accounts Manager",
+			"parenttype": "User",
+			"parent": ("not in", ("Administrator", "Guest")),
+		},
+		pluck="parent",
+		order_by="creation asc",
+	)
+	enabled = [user for user in users if frappe.db.get_value("User", user, "enabled")]
+	return enabled[0] if enabled else frappe.session.user
 
 
 def _log(customer, company, invoice, entry_type, today, note, *, key=None, todo=None, attachment=None) -> str:

@@ -205,6 +205,7 @@ frappe.ui.form.on("Sales Invoice", {
 			frm.add_custom_button(__("Mise en demeure"), () => relance.formal_notice(frm), group);
 		}
 		// The injonction de payer covers the customer's invoices whose formal notice has expired.
+		if (!["Formal Notice", "Litigation"].includes(frm.doc.dunning_status)) return;
 		frm.add_custom_button(
 			__("Injonction de payer"),
 			() =>
