@@ -119,7 +119,11 @@ frappe.ui.form.on("Customer", {
 				),
 			__("Relance")
 		);
-		frm.add_custom_button(__("Hand over to a commissaire de justice"), () => relance.litigation.hand_over(frm), __("Relance"));
+		frm.add_custom_button(
+			__("Hand over to a commissaire de justice"),
+			() => relance.litigation.hand_over(frm),
+			__("Relance")
+		);
 	},
 });
 // The customer page (relance_app.portal): share a fresh personal link, or revoke every link already sent.
