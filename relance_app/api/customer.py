@@ -65,8 +65,11 @@ def get_customer_summary(customer: str) -> dict:
 		order_by=None,
 	)[0].last
 	invoices_readable = bool(row)
-	default_currency = frappe.db.get_value("Customer", customer, "default_currency") or frappe.db.get_value(
-		"Company", frappe.defaults.get_user_default("Company"), "default_currency"
+	user_company = frappe.defaults.get_user_default("Company")
+	default_currency = (
+		frappe.db.get_value("Customer", customer, "default_currency")
+		or (user_company and frappe.db.get_value("Company", user_company, "default_currency"))
+		or frappe.db.get_default("currency")
 	)
 	single = by_currency[0] if len(by_currency) == 1 else None
 	return {
