@@ -154,8 +154,13 @@ def _company_address(company: str) -> dict:
 	name = get_default_company_address(company)
 	if not name:
 		return {"address": "", "city": ""}
-	city = frappe.db.get_value("Address", name, "city")
-	return {"address": "\n".join(html_lines(get_address_display(name))), "city": (city or "").strip()}
+	address = frappe.get_cached_doc("Address", name).as_dict()
+	# Given as a dict, not a name: the company's own address is on every letter, and the customer page (Guest)
+	# shows it too; by name, Frappe would check the reader's permission on Address.
+	return {
+		"address": "\n".join(html_lines(get_address_display(address))),
+		"city": (address.city or "").strip(),
+	}
 
 
 def customer_details(customer: str) -> dict:

@@ -10,6 +10,8 @@ from frappe.website.serve import get_response
 
 from relance_app.common.portal_links import PortalDenied, make_token, portal_url
 from relance_app.dunning.run import run
+from relance_app.dunning.selection import select_open_instalments
+from relance_app.formal_notice.dunning import create_formal_notice
 from relance_app.portal import telling
 from relance_app.portal.desk import link_for, revoke_links
 from relance_app.tests.factories import (
@@ -19,7 +21,7 @@ from relance_app.tests.factories import (
 	make_overdue_invoice,
 	make_policy,
 )
-from relance_app.tests.test_formal_notice import bank_ledger_account
+from relance_app.tests.test_formal_notice import LEVEL, bank_ledger_account, make_company_identity
 
 TODAY = getdate("2026-11-02")  # a Monday
 IBAN = "FR7630006000011234567890189"
@@ -243,6 +245,28 @@ class TestPortal(FrappeTestCase):
 		frappe.set_user("Guest")
 		with self.assertRaises(frappe.PermissionError):
 			link_for(self.customer, self.company)
+
+	def test_the_formal_notice_sent_is_on_the_page_and_served_to_its_customer_only(self):
+		make_company_identity(self.company)
+		instalments = select_open_instalments(TODAY, customers=[self.customer]).instalments
+		notice = create_formal_notice(
+			customer=self.customer, company=self.company, instalments=instalments, level=LEVEL, today=TODAY
+		)
+		status, html = self.page(self.token)
+		self.assertEqual(status, 200)  # the company's address (now set) is shown to a Guest too
+		self.assertIn(f"dunning={notice['dunning']}", html)
+		set_request(method="GET", path="/api/method/relance_app.portal.telling.notice_pdf")
+		frappe.local.request_ip = "127.0.0.1"
+		frappe.local.form_dict = frappe._dict(cmd="relance_app.portal.telling.notice_pdf")
+		frappe.set_user("Guest")
+		with self.freeze_time(TODAY):
+			telling.notice_pdf(t=self.token, dunning=notice["dunning"])
+			self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"))
+			frappe.set_user("Administrator")
+			stranger = make_token(make_dunning_customer(), self.company)
+			frappe.set_user("Guest")
+			with self.assertRaises(PortalDenied):
+				telling.notice_pdf(t=stranger, dunning=notice["dunning"])
 
 	def test_without_an_answer_the_run_sends_the_reminder(self):
 		# The control of the three holds above: the same invoice, no answer, gets its J+5 reminder.
