@@ -26,11 +26,25 @@ doc_events = {
 	# a draft formal notice (Dunning of type "Mise en demeure") keeps French-law interest when saved
 	"Dunning": {"validate": "relance_app.overrides.dunning.validate"},
 	# collective proceedings recorded on a customer: a contact-log note and a ToDo for the filing deadline
-	"Customer": {"on_update": "relance_app.overrides.customer.on_update"},
+	"Customer": {
+		"on_update": [
+			"relance_app.overrides.customer.on_update",
+			"relance_app.dunning.selection.on_customer_update",
+		]
+	},
 	# every settlement (payment, journal entry, credit note, reconciliation) books a ledger entry: closing
 	# the invoice's dunning is scheduled after the user's transaction commits, never inside it
 	"Payment Ledger Entry": {"on_submit": "relance_app.overrides.payments.payment_ledger_entry_on_submit"},
-	"Sales Invoice": {"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel"},
+	"Sales Invoice": {
+		"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel",
+		# the daily run reads only invoices with work due: these events ask it to read one again
+		"on_update_after_submit": "relance_app.dunning.selection.on_invoice_update_after_submit",
+	},
+	"Dunning Contact Log": {"on_change": "relance_app.dunning.selection.on_contact_log_change"},
+	"Dunning Policy": {
+		"on_update": "relance_app.dunning.selection.on_policy_update",
+		"on_trash": "relance_app.dunning.selection.on_policy_update",
+	},
 	# a reminder template (used by a policy, or a shipped one) may only read its data: checked when saved
 	"Email Template": {"validate": "relance_app.overrides.email_template.validate"},
 }

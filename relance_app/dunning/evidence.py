@@ -12,6 +12,8 @@ through `trail.update_log_rows`, which leaves the desk's Version trail.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from datetime import date
 
 import frappe
@@ -67,11 +69,7 @@ def claim_steps(
 			report.already_done += 1
 	if not fresh:
 		return claimed
-	names = _reserve_names(len(fresh))
-	rows = [
-		_log_row(policy_name, action, inst, keys[inst.key], today, dry_run, company, name)
-		for inst, name in zip(fresh, names, strict=True)
-	]
+	rows = [_log_row(policy_name, action, inst, keys[inst.key], today, dry_run, company) for inst in fresh]
 	if _insert_rows(rows):
 		claimed.update((inst.key, row["name"]) for inst, row in zip(fresh, rows, strict=True))
 		return claimed
@@ -100,12 +98,11 @@ def _log_row(
 	today: date,
 	dry_run: bool,
 	company: str | None = None,
-	name: str | None = None,
 ) -> dict:
 	"""A contact-log row written by the run itself: the values the controller would set, without its queries."""
 	stamp = now_datetime()
 	return {
-		"name": name or _reserve_names(1)[0],
+		"name": log_name(key),
 		"creation": stamp,
 		"modified": stamp,
 		"owner": frappe.session.user,
@@ -132,18 +129,13 @@ def _log_row(
 	}
 
 
-def _reserve_names(count: int) -> list[str]:
-	"""`count` names of the contact log's series (DCL-.YYYY.-.######) in two queries, not two per row."""
-	prefix = f"DCL-{now_datetime().year}-"
-	series = DocType("Series")
-	current = frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()
-	if current and current[0][0] is not None:
-		start = int(current[0][0])
-		frappe.qb.update(series).set(series.current, start + count).where(series.name == prefix).run()
-	else:
-		start = 0
-		frappe.qb.into(series).insert(prefix, count).run()
-	return [f"{prefix}{number:06d}" for number in range(start + 1, start + count + 1)]
+def log_name(key: str) -> str:
+	"""The run's name for a step's row: "DCL-" and 16 hex digits of the SHA-256 of its idempotency key.
+
+	Deterministic, so no counter row is locked to name it: the naming Series row was one hot row that every
+	worker queued on. Unique like the key (a clash needs 2^32 rows before it gets likely), and it cannot
+	meet the desk's names (DCL-YYYY-NNNNNN have a second dash)."""
+	return "DCL-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _insert_rows(rows: list[dict]) -> bool:
@@ -184,15 +176,38 @@ def record_effect(claimed: dict[str, str], effect: Effect, action: Action) -> No
 
 
 def record_outcome(
-	policy_name: str, action: Action, today: date, *, status: str, note: str, company: str | None = None
+	policy_name: str,
+	action: Action,
+	today: date,
+	*,
+	status: str,
+	note: str,
+	company: str | None = None,
+	commit: bool = True,
 ) -> None:
-	"""After a rollback: record the step as Cancelled (not deliverable)."""
-	try:
+	"""After a rollback: record the step as Cancelled (not deliverable). `commit` False: inside a batch's
+	transaction, which commits it."""
+	with _recording(action, commit):
 		for inst in action.instalments:
 			_write_step(policy_name, action, inst, today, {"status": status, "notes": note}, company)
-		frappe.db.commit()
+
+
+@contextlib.contextmanager
+def _recording(action: Action, commit: bool):
+	"""Write a step's outcome; a failure to write it is logged, never raised, and undoes only its own writes."""
+	if not commit:
+		frappe.db.savepoint("relance_record")
+	try:
+		yield
+		if commit:
+			frappe.db.commit()
+		else:
+			frappe.db.release_savepoint("relance_record")
 	except Exception:
-		frappe.db.rollback()
+		if commit:
+			frappe.db.rollback()
+		else:
+			frappe.db.rollback(save_point="relance_record")
 		frappe.log_error(title=_("Could not record a failed dunning step for {0}").format(action.customer))
 
 
@@ -219,11 +234,19 @@ def failure_logged(action: Action, cause: str) -> bool:
 
 
 def record_failure(
-	policy_name: str, action: Action, today: date, *, reason: str, cause: str, company: str | None = None
+	policy_name: str,
+	action: Action,
+	today: date,
+	*,
+	reason: str,
+	cause: str,
+	company: str | None = None,
+	commit: bool = True,
 ) -> int:
-	"""After a rollback: count a failed attempt on each step; returns the steps that now need attention."""
+	"""After a rollback: count a failed attempt on each step; returns the steps that now need attention.
+	`commit` False: inside a batch's transaction, which commits it."""
 	flagged = 0
-	try:
+	with _recording(action, commit):
 		keys = {inst.key: inst.step_key(action.level_number) for inst in action.instalments}
 		attempts_of = dict(
 			frappe.get_all(
@@ -254,10 +277,6 @@ def record_failure(
 				"notes": note,
 			}
 			_write_step(policy_name, action, inst, today, values, company)
-		frappe.db.commit()
-	except Exception:
-		frappe.db.rollback()
-		frappe.log_error(title=_("Could not record a failed dunning step for {0}").format(action.customer))
 	return flagged
 
 

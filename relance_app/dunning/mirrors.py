@@ -1,10 +1,11 @@
-"""The Sales Invoice's dunning fields (status, level, last contact, next action), refreshed in one bulk update."""
+"""The Sales Invoice's dunning fields (status, level, last contact, next action) and the day the run reads it
+again (`dunning_check_on`, see dunning.selection), refreshed in one bulk update."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import frappe
 from frappe.query_builder import DocType
@@ -14,17 +15,29 @@ from frappe.utils import getdate
 from relance_app.common.constants import DONE_STATUSES
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning.evidence import NEEDS_ATTENTION
-from relance_app.dunning.selection import select_open_instalments
-from relance_app.engine.mirror import mirror_values
+from relance_app.dunning.selection import (
+	CHECK_FIELD,
+	NEVER,
+	PRE_DUE_HORIZON_DAYS,
+	Selection,
+	has_check_field,
+	select_open_instalments,
+)
+from relance_app.engine.mirror import check_on, mirror_values
 from relance_app.engine.plan import Instalment
 
 
 def update_mirrors(
-	today: date, *, customers: Iterable[str] | None = None, invoices: Iterable[str] | None = None
+	today: date,
+	*,
+	customers: Iterable[str] | None = None,
+	invoices: Iterable[str] | None = None,
+	selection: Selection | None = None,
 ) -> int:
-	"""Refresh the Sales Invoice dunning fields (status, level, last contact, next action) without touching
-	`modified`, in one bulk update."""
-	selection = select_open_instalments(today, customers=customers, invoices=invoices)
+	"""Refresh the Sales Invoice dunning fields (status, level, last contact, next action, next check day)
+	without touching `modified`, in one bulk update. `selection`: read afresh already (after the run acted)."""
+	if selection is None:
+		selection = select_open_instalments(today, customers=customers, invoices=invoices)
 	policies = load_policies(selection.by_policy)
 	policy_of = {inst.key: name for name, items in selection.by_policy.items() for inst in items}
 	per_invoice: dict[str, list[Instalment]] = defaultdict(list)
@@ -34,8 +47,9 @@ def update_mirrors(
 	attention = _needing_attention(list(per_invoice))
 	litigation = _in_litigation(list(per_invoice))
 	updates = {}
+	checks = has_check_field()
 	for invoice, items in per_invoice.items():
-		updates[invoice] = mirror_values(
+		values = mirror_values(
 			items,
 			policies,
 			policy_of,
@@ -44,9 +58,50 @@ def update_mirrors(
 			invoice in attention,
 			litigation=invoice in litigation,
 		)
+		if checks:
+			values[CHECK_FIELD] = check_on(
+				items,
+				values["dunning_next_action_date"],
+				today,
+				needs_attention=invoice in attention,
+				never=NEVER,
+			)
+		if _changed(selection.invoices[invoice].get("mirrors"), values):
+			updates[invoice] = values
+	for invoice, first_due in selection.later.items() if checks else ():
+		# Nothing within the pre-due horizon yet: read it again when its first instalment enters it.
+		values = {CHECK_FIELD: max(first_due - timedelta(days=PRE_DUE_HORIZON_DAYS), today)}
+		if _changed(selection.invoices[invoice].get("mirrors"), values):
+			updates[invoice] = values
 	if updates:
-		frappe.db.bulk_update("Sales Invoice", updates, update_modified=False)
+		_bulk_update(updates)
 	return len(updates)
+
+
+def _changed(current: dict | None, values: dict) -> bool:
+	"""Whether `values` differ from what the invoice shows now (a weekly sweep rewrites nothing unchanged)."""
+	if current is None:
+		return True
+	return any(_normal(current.get(field)) != _normal(value) for field, value in values.items())
+
+
+def _normal(value):
+	if value in (None, ""):
+		return None
+	if isinstance(value, date):
+		return getdate(value)
+	if isinstance(value, int | float) or hasattr(value, "as_integer_ratio"):
+		return float(value)
+	return value
+
+
+def _bulk_update(updates: dict[str, dict]) -> None:
+	"""Frappe's bulk update, one statement per set of fields (the horizon-only rows set one field)."""
+	by_fields: dict[tuple, dict] = defaultdict(dict)
+	for name, values in updates.items():
+		by_fields[tuple(sorted(values))][name] = values
+	for group in by_fields.values():
+		frappe.db.bulk_update("Sales Invoice", group, update_modified=False)
 
 
 def _last_contact_per_invoice(invoices: list[str]) -> dict[str, date]:

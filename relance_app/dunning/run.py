@@ -2,11 +2,19 @@
 
 Exactly once: each (instalment, level) has an idempotency key, unique in the Dunning Contact Log. A step
 is claimed by inserting its log row in the same transaction as its effect (Email Queue row, ToDo, File,
-Dunning), per customer, and committed together: if the run dies halfway, the customer being processed is
-rolled back entirely and done by the next run; if two runs or two workers race, the unique index lets only
-one of them claim the step. SMS is the one effect outside the database: its row is committed as Planned
-before the gateway is called, so a crash in between leaves a Planned row that is never sent again
-automatically (at most once) and shows up in the run report for a person to check.
+Dunning), and committed together, a batch of customers (BATCH_CUSTOMERS) per transaction: one commit, one
+log flush, per batch rather than per customer. Each action runs under a savepoint, so a failing step is
+undone alone and recorded while the rest of its batch goes on. If the run dies halfway, the batch being
+processed is rolled back entirely and done by the next run; if two runs or two workers race, the unique
+index lets only one of them claim the step. Should the database drop the whole transaction (a deadlock),
+the batch's actions since its last commit are redone one commit each. SMS is the one effect outside the
+database: the batch so far is committed, then its row is committed as Planned before the gateway is called,
+so a crash in between leaves a Planned row that is never sent again automatically (at most once) and shows
+up in the run report for a person to check.
+
+Nothing is shared between workers but the unique index: log rows are named from their idempotency key
+(evidence.log_name), not from a counter row. Only the invoices with work due are read (selection), with a
+weekly full sweep.
 
 A step that fails is retried by the next runs, then waits for a person (evidence.MAX_ATTEMPTS), with one
 Error Log per step and cause. After each batch the final rows are sealed into the evidence register
@@ -44,10 +52,26 @@ from relance_app.dunning.mirrors import update_mirrors
 from relance_app.dunning.register import seal_pending
 from relance_app.dunning.report import RunReport
 from relance_app.dunning.risk import recompute_nightly
-from relance_app.dunning.selection import Selection, company_holidays, select_open_instalments
+from relance_app.dunning.selection import (
+	Selection,
+	company_holidays,
+	full_sweep_due,
+	record_full_sweep,
+	select_open_instalments,
+	settled_out_of_range,
+)
 from relance_app.engine.plan import Action, Instalment, plan
+from relance_app.engine.policy import Channel
 
 LOCK_NAME = "relance_app_escalation"
+# Customers per transaction: one commit (one log flush) per batch. Small enough that a rolled-back batch
+# is little work to redo and row locks are held briefly.
+BATCH_CUSTOMERS = 50
+SAVEPOINT = "relance_action"
+
+
+class TransactionLost(Exception):
+	"""The database rolled the whole transaction back (a deadlock): the savepoint is gone with it."""
 
 
 def run_daily() -> None:
@@ -66,8 +90,11 @@ def run(
 	customers: Iterable[str] | None = None,
 	dry_run: bool | None = None,
 	fan_out: bool = True,
+	full_sweep: bool | None = None,
 ) -> RunReport:
-	"""One escalation run for `today`; never two at once on a site (a database lock, shared by all workers)."""
+	"""One escalation run for `today`; never two at once on a site (a database lock, shared by all workers).
+
+	`full_sweep`: read every open invoice, not only those with work due (default: once a week)."""
 	today = getdate(today)
 	settings = frappe.get_cached_doc("Dunning Settings")
 	dry_run = bool(settings.dry_run) if dry_run is None else dry_run
@@ -76,7 +103,10 @@ def run(
 		if not acquired:
 			report.locked_out = True
 			return report
-		selection = select_open_instalments(today, company=company, customers=customers)
+		full = full_sweep_due(today) if full_sweep is None else full_sweep
+		if not full:
+			settled_out_of_range(today)
+		selection = select_open_instalments(today, company=company, customers=customers, due_only=not full)
 		planned = plan_selection(selection, today)
 		if settings.max_actions_per_run:
 			planned = planned[: settings.max_actions_per_run]
@@ -84,34 +114,57 @@ def run(
 		customers_with_actions = sorted({action.customer for _, action in planned})
 		batch_size = max(1, settings.batch_size or 200)
 		if fan_out and len(customers_with_actions) > batch_size:
-			report.batches = enqueue_batches(customers_with_actions, batch_size, today=today, dry_run=dry_run)
-			return report
-		sender = sender_address(settings.sender)
-		execute(planned, selection, today=today, dry_run=dry_run, report=report, sender=sender)
-		if customers_with_actions:
-			update_mirrors(today, customers=customers_with_actions)
-		if not dry_run:
-			seal_pending()
+			report.batches = enqueue_batches(
+				customers_with_actions, batch_size, today=today, dry_run=dry_run, full_sweep=full
+			)
+			# The invoices read without an action: their next check day, here (the jobs do the others).
+			acting = set(customers_with_actions)
+			_refresh_mirrors(today, selection, exclude_customers=acting)
+		else:
+			sender = sender_address(settings.sender)
+			execute(planned, selection, today=today, dry_run=dry_run, report=report, sender=sender)
+			_refresh_mirrors(today, selection)
+			if not dry_run:
+				seal_pending()
+		if full and company is None and customers is None:
+			record_full_sweep(today)
+		frappe.db.commit()
 	return report
 
 
-def run_batch(today: str, customers: list[str], dry_run: bool = False) -> dict:
+def run_batch(today: str, customers: list[str], dry_run: bool = False, full_sweep: bool = False) -> dict:
 	"""One background job of a fanned-out run: re-select (fresh data) and act for these customers only."""
 	today = getdate(today)
 	settings = frappe.get_cached_doc("Dunning Settings")
 	report = RunReport(day=today, dry_run=dry_run)
-	selection = select_open_instalments(today, customers=customers)
+	selection = select_open_instalments(today, customers=customers, due_only=not full_sweep)
 	planned = plan_selection(selection, today)
 	report.actions = len(planned)
 	sender = sender_address(settings.sender)
 	execute(planned, selection, today=today, dry_run=dry_run, report=report, sender=sender)
-	update_mirrors(today, customers=customers)
+	_refresh_mirrors(today, selection)
 	if not dry_run:
 		seal_pending()
+	frappe.db.commit()
 	return report.as_dict()
 
 
-def enqueue_batches(customers: list[str], batch_size: int, *, today: date, dry_run: bool) -> list[str]:
+def _refresh_mirrors(today: date, selection: Selection, *, exclude_customers: set[str] | None = None) -> None:
+	"""The mirrors and next check day of every invoice the run read, from a fresh reading of those invoices."""
+	invoices = [
+		name
+		for name, row in selection.invoices.items()
+		if not exclude_customers or row["customer"] not in exclude_customers
+	]
+	invoices += [name for name in selection.later if name not in selection.invoices]
+	for start in range(0, len(invoices), 5000):
+		update_mirrors(today, invoices=invoices[start : start + 5000])
+		frappe.db.commit()
+
+
+def enqueue_batches(
+	customers: list[str], batch_size: int, *, today: date, dry_run: bool, full_sweep: bool = False
+) -> list[str]:
 	job_ids = []
 	for start in range(0, len(customers), batch_size):
 		chunk = customers[start : start + batch_size]
@@ -126,6 +179,7 @@ def enqueue_batches(customers: list[str], batch_size: int, *, today: date, dry_r
 			today=today.isoformat(),
 			customers=chunk,
 			dry_run=dry_run,
+			full_sweep=full_sweep,
 		)
 		job_ids.append(job_id)
 	return job_ids
@@ -171,16 +225,72 @@ def execute(
 	dry_run: bool,
 	report: RunReport,
 	sender: str | None = None,
+	batch_customers: int | None = None,
 ) -> None:
-	"""Act customer by customer; each action (one customer, one level) commits or rolls back as a whole."""
+	"""Act customer by customer, `batch_customers` customers per transaction (see the module docstring)."""
+	batch_customers = max(1, batch_customers or BATCH_CUSTOMERS)
 	by_customer: dict[str, list[tuple[str, Action]]] = defaultdict(list)
 	for policy_name, action in planned:
 		by_customer[action.customer].append((policy_name, action))
-	for customer in sorted(by_customer):
-		for policy_name, action in by_customer[customer]:
+	customers = sorted(by_customer)
+	frappe.db.commit()
+	for start in range(0, len(customers), batch_customers):
+		actions = [
+			item for customer in customers[start : start + batch_customers] for item in by_customer[customer]
+		]
+		_execute_batch(actions, selection, today=today, dry_run=dry_run, report=report, sender=sender)
+
+
+def _execute_batch(
+	actions: list[tuple[str, Action]], selection: Selection, *, today, dry_run, report, sender
+) -> None:
+	"""One transaction: every action under its savepoint, committed together (counted once committed)."""
+	batch = RunReport(day=today, dry_run=dry_run)
+	pending: list[tuple[str, Action]] = []
+	for policy_name, action in actions:
+		if action.channel is Channel.SMS and not dry_run:
+			# The SMS step commits its claim before the gateway call (at most once): commit the batch so
+			# far, then run it alone, committed or rolled back by itself as it always was.
+			_commit_batch(batch, report)
+			batch, pending = RunReport(day=today, dry_run=dry_run), []
 			execute_action(
 				policy_name, action, selection, today=today, dry_run=dry_run, report=report, sender=sender
 			)
+			continue
+		try:
+			execute_action(
+				policy_name, action, selection, today=today, dry_run=dry_run, report=batch, sender=sender,
+				batched=True,
+			)  # fmt: skip
+			pending.append((policy_name, action))
+		except TransactionLost as lost:
+			# Everything since the last commit is gone: redo it one action per transaction, then record
+			# this action's failure as the unbatched path would.
+			batch = RunReport(day=today, dry_run=dry_run)
+			for redo_policy, redo_action in pending:
+				execute_action(
+					redo_policy, redo_action, selection, today=today, dry_run=dry_run, report=report, sender=sender
+				)  # fmt: skip
+			pending = []
+			_record_failed(
+				policy_name, action, selection, today, report, lost.__cause__ or lost, batched=False
+			)
+	_commit_batch(batch, report)
+
+
+def _commit_batch(batch: RunReport, report: RunReport) -> None:
+	frappe.db.commit()
+	for name in COUNTS:
+		setattr(report, name, getattr(report, name) + getattr(batch, name))
+	for channel, count in batch.by_channel.items():
+		report.by_channel[channel] += count
+	report.errors.extend(batch.errors)
+
+
+COUNTS = (
+	"sent", "already_done", "paid_since_selection", "failed", "needs_attention", "held_for_attention",
+	"not_deliverable", "uncertain",
+)  # fmt: skip
 
 
 def execute_action(
@@ -192,21 +302,27 @@ def execute_action(
 	dry_run: bool,
 	report: RunReport,
 	sender: str | None = None,
+	batched: bool = False,
 ) -> None:
-	company = selection.invoices[action.instalments[0].invoice]["company"]
+	"""One action (one customer, one level). `batched`: under a savepoint inside the batch's transaction,
+	which commits it; otherwise committed or rolled back here, alone."""
+	if batched:
+		frappe.db.savepoint(SAVEPOINT)
 	try:
 		action = _still_unpaid(action, report)
 		if action is None:
+			_done(batched)
 			return
+		company = _company(selection, action)
 		claimed = claim_steps(
 			policy_name, action, company=company, today=today, dry_run=dry_run, report=report
 		)
 		if not claimed:
-			frappe.db.commit()
+			_done(batched)
 			return
 		action = _restrict(action, claimed)
 		if dry_run:
-			frappe.db.commit()
+			_done(batched)
 			report.by_channel[action.channel.value] += 1
 			return
 		effect = perform(
@@ -214,28 +330,60 @@ def execute_action(
 		)
 		record_effect(claimed, effect, action)
 		mark_broken_promises(action)
-		frappe.db.commit()
+		_done(batched)
 		report.sent += len(claimed)
 		report.by_channel[action.channel.value] += 1
-	except StepNotDeliverable as exc:
-		frappe.db.rollback()
-		record_outcome(policy_name, action, today, status="Cancelled", note=str(exc), company=company)
-		report.not_deliverable += 1
 	except Exception as exc:
-		frappe.db.rollback()
-		reason, cause = failure_reason(exc), failure_cause(exc)
-		if not failure_logged(action, cause):
-			# One Error Log per step and cause: a template broken for a week is one log, not seven.
-			frappe.log_error(
-				title=_("Dunning step failed for {0}").format(action.customer),
-				reference_doctype="Sales Invoice",
-				reference_name=action.instalments[0].invoice,
-			)
-		report.failed += 1
-		report.needs_attention += record_failure(
-			policy_name, action, today, reason=reason, cause=cause, company=company
+		if not _undo(batched):
+			raise TransactionLost from exc
+		_record_failed(policy_name, action, selection, today, report, exc, batched=batched)
+
+
+def _record_failed(policy_name, action, selection, today, report, exc, *, batched: bool) -> None:
+	company = _company(selection, action)
+	if isinstance(exc, StepNotDeliverable):
+		record_outcome(
+			policy_name, action, today, status="Cancelled", note=str(exc), company=company, commit=not batched
 		)
-		report.errors.append(f"{action.customer}: {reason}")
+		report.not_deliverable += 1
+		return
+	reason, cause = failure_reason(exc), failure_cause(exc)
+	if not failure_logged(action, cause):
+		# One Error Log per step and cause: a template broken for a week is one log, not seven.
+		frappe.log_error(
+			title=_("Dunning step failed for {0}").format(action.customer),
+			reference_doctype="Sales Invoice",
+			reference_name=action.instalments[0].invoice,
+		)
+	report.failed += 1
+	report.needs_attention += record_failure(
+		policy_name, action, today, reason=reason, cause=cause, company=company, commit=not batched
+	)
+	report.errors.append(f"{action.customer}: {reason}")
+
+
+def _company(selection: Selection, action: Action) -> str:
+	return selection.invoices[action.instalments[0].invoice]["company"]
+
+
+def _done(batched: bool) -> None:
+	if batched:
+		frappe.db.release_savepoint(SAVEPOINT)
+	else:
+		frappe.db.commit()
+
+
+def _undo(batched: bool) -> bool:
+	"""Undo the action; False when the database had already dropped the whole transaction."""
+	if not batched:
+		frappe.db.rollback()
+		return True
+	try:
+		frappe.db.rollback(save_point=SAVEPOINT)
+		return True
+	except Exception:
+		frappe.db.rollback()
+		return False
 
 
 def _still_unpaid(action: Action, report: RunReport) -> Action | None:

@@ -1,5 +1,11 @@
 """Which instalments are open today, with everything the engine needs to decide, in a fixed number of queries.
 
+Due only: a Sales Invoice carries `dunning_check_on`, the first day the run must read it again (NULL: read it
+at the next run). The run and every event that changes an invoice's dunning (a payment, a promise, a dispute,
+a pause, a policy or customer edit: `mark_for_recheck`) keep it current, so a daily run reads the invoices
+with work due, not the whole open ledger; it is indexed. A full sweep reads every open invoice once a week
+(`full_sweep_due`) in case an update was missed (a raw SQL write, a restored backup).
+
 Queries, whatever the number of invoices: open Sales Invoices joined to their Payment Schedule (1), the last
 automatic step per instalment (2), the last contact per customer (3), open promises and disputes (4),
 customers (5, with their dunning exclusion and collective proceedings, which stop the ladder), then policy
@@ -27,6 +33,18 @@ from relance_app.engine.plan import Instalment
 # How far ahead of the due date the longest pre-due reminder may look; a policy with an earlier level than
 # this is unusual, and the horizon only bounds the query, it decides nothing.
 PRE_DUE_HORIZON_DAYS = 60
+CHECK_FIELD = "dunning_check_on"
+# Days between two full sweeps of the open ledger.
+FULL_SWEEP_DAYS = 7
+LAST_SWEEP_KEY = "relance_last_full_sweep"
+# The check day of an invoice with nothing left to plan (its ladder is done, or it is settled): only an
+# event (`mark_for_recheck`) or the weekly full sweep reads it again.
+NEVER = date(2999, 12, 31)
+# The Sales Invoice fields dunning.mirrors keeps up to date.
+MIRROR_FIELDS = (
+	"dunning_status", "dunning_level", "dunning_last_contact", "dunning_next_action", "dunning_next_action_date",
+	CHECK_FIELD,
+)  # fmt: skip
 
 
 @dataclass
@@ -38,6 +56,8 @@ class Selection:
 	without_policy: list[Instalment] = field(default_factory=list)
 	invoices: dict[str, dict] = field(default_factory=dict)
 	last_contact: dict[str, date] = field(default_factory=dict)
+	# Invoices read whose instalments all fall due after the pre-due horizon: their earliest due date.
+	later: dict[str, date] = field(default_factory=dict)
 
 	@property
 	def instalments(self) -> list[Instalment]:
@@ -50,10 +70,13 @@ def select_open_instalments(
 	company: str | None = None,
 	customers: Iterable[str] | None = None,
 	invoices: Iterable[str] | None = None,
+	due_only: bool = False,
 ) -> Selection:
-	"""Open instalments of submitted, non-return Sales Invoices due by `today` + the pre-due horizon."""
+	"""Open instalments of submitted, non-return Sales Invoices due by `today` + the pre-due horizon.
+
+	`due_only`: only the invoices whose `dunning_check_on` is empty or not after `today` (the daily run)."""
 	today = getdate(today)
-	rows = _invoice_rows(today, company, customers, invoices)
+	rows = _invoice_rows(today, company, customers, invoices, due_only)
 	selection = Selection(today=today)
 	if not rows:
 		return selection
@@ -80,6 +103,8 @@ def select_open_instalments(
 				"outstanding_amount": row.outstanding_amount,
 				"dunning_policy": row.dunning_policy,
 				"contact_email": row.contact_email,
+				# What the Sales Invoice shows now: dunning.mirrors writes only what changes.
+				"mirrors": {field: row[field] for field in mirror_fields()},
 			},
 		)
 	policy_of = resolve_policies(list(selection.invoices.values()))
@@ -91,11 +116,14 @@ def select_open_instalments(
 			[(to_money(r.payment_amount), to_money(r.ps_outstanding)) for r in schedule],
 			to_money(schedule[0].outstanding_amount),
 		)
+		kept = 0
 		for row, outstanding in zip(schedule, amounts, strict=True):
 			instalment = str(row.ps_idx) if several else ""
 			due = getdate(row.ps_due_date or row.due_date)
 			if due > today + timedelta(days=PRE_DUE_HORIZON_DAYS):
+				selection.later[name] = min(due, selection.later.get(name, due))
 				continue
+			kept += 1
 			step = last_steps.get((name, instalment), (0, None))
 			hold = holds.get(name, {})
 			customer = customer_info.get(row.customer, {})
@@ -121,10 +149,12 @@ def select_open_instalments(
 				selection.by_policy.setdefault(policy, []).append(inst)
 			else:
 				selection.without_policy.append(inst)
+		if kept:
+			selection.later.pop(name, None)
 	return selection
 
 
-def _invoice_rows(today: date, company, customers, invoices) -> list:
+def _invoice_rows(today: date, company, customers, invoices, due_only: bool = False) -> list:
 	si, ps, query = invoice_schedule_query()
 	query = (
 		query.select(
@@ -140,6 +170,7 @@ def _invoice_rows(today: date, company, customers, invoices) -> list:
 			si.contact_email,
 			si.dunning_policy,
 			si.dunning_paused_until,
+			*(si[field] for field in mirror_fields()),
 			ps.idx.as_("ps_idx"),
 			ps.due_date.as_("ps_due_date"),
 			ps.payment_amount,
@@ -154,6 +185,9 @@ def _invoice_rows(today: date, company, customers, invoices) -> list:
 		query = query.where(si.customer.isin(list(customers) or [""]))
 	if invoices is not None:
 		query = query.where(si.name.isin(list(invoices) or [""]))
+	if due_only and has_check_field():
+		# Whole invoices (never schedule rows): the outstanding split needs every row of a schedule.
+		query = query.where(si[CHECK_FIELD].isnull() | (si[CHECK_FIELD] <= today))
 	# No due-date filter here: the outstanding split needs every row of a schedule. Unpaid invoices are
 	# few compared with all invoices, and the ones due later than the horizon are dropped in Python.
 	return query.run(as_dict=True)
@@ -255,3 +289,91 @@ def company_holidays(company: str) -> frozenset[date]:
 		)
 		cache[company] = frozenset(getdate(d) for d in days)
 	return cache[company]
+
+
+def has_check_field() -> bool:
+	"""False between an upgrade of the code and its migration (the column comes with the v0_6 patch)."""
+	return frappe.db.has_column("Sales Invoice", CHECK_FIELD)
+
+
+def mirror_fields() -> tuple[str, ...]:
+	return MIRROR_FIELDS if has_check_field() else MIRROR_FIELDS[:-1]
+
+
+def full_sweep_due(today: date) -> bool:
+	"""Whether the run reads the whole open ledger today: the last full sweep is a week old, or unknown, or
+	dated after `today` (a run for an earlier day)."""
+	last = frappe.db.get_global(LAST_SWEEP_KEY)
+	if not last:
+		return True
+	last = getdate(last)
+	return not (last <= today < last + timedelta(days=FULL_SWEEP_DAYS))
+
+
+def record_full_sweep(today: date) -> None:
+	frappe.db.set_global(LAST_SWEEP_KEY, today.isoformat())
+
+
+def settled_out_of_range(today: date) -> None:
+	"""Move paid, cancelled and return invoices out of the due range for good: their check day becomes
+	NEVER. Reads only the due range (the index), so the cost is the invoices settled since the last run."""
+	if not has_check_field():
+		return
+	si = DocType("Sales Invoice")
+	due = si[CHECK_FIELD].isnull() | (si[CHECK_FIELD] <= today)
+	settled = (si.docstatus == 2) | (
+		(si.docstatus == 1) & ((si.outstanding_amount <= 0) | (si.is_return == 1))
+	)
+	frappe.qb.update(si).set(si[CHECK_FIELD], NEVER).where(due & settled).run()
+
+
+def mark_for_recheck(
+	*, invoices: Iterable[str] | None = None, customers: Iterable[str] | None = None
+) -> None:
+	"""Have the next run read these invoices (or every open invoice of these customers) again."""
+	if not has_check_field():
+		return
+	si = DocType("Sales Invoice")
+	query = frappe.qb.update(si).set(si[CHECK_FIELD], None)
+	if invoices is not None:
+		names = [name for name in invoices if name]
+		if not names:
+			return
+		query = query.where(si.name.isin(names))
+	if customers is not None:
+		names = [name for name in customers if name]
+		if not names:
+			return
+		query = query.where(si.customer.isin(names)).where(si.docstatus == 1).where(si.outstanding_amount > 0)
+	query.run()
+
+
+def request_full_sweep() -> None:
+	"""The next run reads every open invoice (and sets each one's check day again): one key, not a write to
+	every open invoice in the request that asked for it."""
+	frappe.defaults.clear_default(key=LAST_SWEEP_KEY, parent="__global")
+
+
+def on_policy_update(doc, method=None) -> None:
+	"""Dunning Policy saved or deleted: its levels, offsets or scope may have changed for any open invoice."""
+	request_full_sweep()
+
+
+def on_customer_update(doc, method=None) -> None:
+	"""Customer saved: exclusion, proceedings, risk class or policy may have changed."""
+	mark_for_recheck(customers=[doc.name])
+
+
+def on_contact_log_change(doc, method=None) -> None:
+	"""A contact-log row written through the document API (a call, a promise, a dispute, its resolution)."""
+	if doc.get("sales_invoice"):
+		mark_for_recheck(invoices=[doc.sales_invoice])
+	elif doc.get("customer"):
+		mark_for_recheck(customers=[doc.customer])
+
+
+def on_invoice_update_after_submit(doc, method=None) -> None:
+	"""A submitted invoice edited (pause, policy override): read it at the next run."""
+	if doc.meta.has_field(CHECK_FIELD):
+		doc.set(CHECK_FIELD, None)
+	mark_for_recheck(invoices=[doc.name])

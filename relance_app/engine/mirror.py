@@ -71,3 +71,19 @@ def next_action_on(inst: Instalment, due_on: date, today: date) -> date:
 
 def in_formal_notice(inst: Instalment, policy: Policy | None) -> bool:
 	return bool(policy and policy.formal_notice_level and inst.last_level >= policy.formal_notice_level)
+
+
+def check_on(
+	items: list[Instalment], next_on: date | None, today: date, *, needs_attention: bool, never: date
+) -> date:
+	"""The first day the daily run must read this invoice again (it reads the invoices whose day has come).
+
+	The next step's day (today when it is due but was not taken: a minimum gap, a failure to retry); a week
+	on for an invoice held by a dispute, an excluded customer or a step waiting for a person (their end is an
+	event that asks for a new reading anyway, the week is a safety net); `never` when the ladder is done:
+	only an event or the weekly full sweep reads it again."""
+	if needs_attention or any(inst.disputed or inst.excluded for inst in items):
+		return today + timedelta(days=7)
+	if next_on is None:
+		return never
+	return max(next_on, today)

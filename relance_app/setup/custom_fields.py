@@ -130,6 +130,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				),
 			},
 			PENALTY_INVOICE_LINK,
+			{
+				# The day the daily run reads this invoice again (empty: at the next run). Indexed: the run
+				# reads the invoices whose day has come, not the whole open ledger (dunning.selection).
+				"fieldname": "dunning_check_on",
+				"fieldtype": "Date",
+				"label": N_("Next Dunning Check"),
+				"insert_after": "dunning_formal_notice",
+				"hidden": 1,
+				**mirror,
+				"search_index": 1,
+			},
 		],
 		"Customer": [
 			{
