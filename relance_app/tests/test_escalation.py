@@ -11,6 +11,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate
 
 from relance_app.dunning.run import run, run_batch
+from relance_app.dunning.selection import select_open_instalments
 from relance_app.tests.factories import (
 	make_company,
 	make_dunning_customer,
@@ -374,3 +375,155 @@ class TestEscalation(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Payment Entry", payment.name, "docstatus"), 1)
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
 		self.assertEqual(frappe.db.count("Error Log"), errors_before + 1)
+
+
+class Killed(BaseException):
+	"""Stands for the worker being killed: not an Exception, so no handler of the run catches it."""
+
+
+class TestEscalationAtScale(FrappeTestCase):
+	"""Batches of customers per transaction, a killed run, and a daily run reading only the work due."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+		make_email_account()
+		cls.policy = make_policy()
+		frappe.db.set_single_value(
+			"Dunning Settings", {"enabled": 1, "dry_run": 0, "batch_size": 200, "max_actions_per_run": 0}
+		)
+
+	def customers_with_overdue_invoices(self, count):
+		customers = sorted(make_dunning_customer(policy=self.policy) for _ in range(count))
+		invoices = {c: make_overdue_invoice(days_overdue=5, customer=c, today=TODAY).name for c in customers}
+		frappe.db.commit()
+		return customers, invoices
+
+	def run_on(self, day, customers, **kwargs):
+		with self.freeze_time(day):
+			return run(day, customers=customers, fan_out=False, **kwargs)
+
+	def test_a_run_killed_mid_batch_is_redone_by_the_next_run_each_step_once(self):
+		from unittest.mock import patch
+
+		from relance_app.dunning import run as run_module
+
+		customers, invoices = self.customers_with_overdue_invoices(4)
+		real_perform, calls = run_module.perform, []
+
+		def perform_then_die(action, **kwargs):
+			calls.append(action.customer)
+			effect = real_perform(action, **kwargs)
+			if len(calls) == 3:  # the first customer of the second batch: its email is queued, then death
+				raise Killed
+			return effect
+
+		with (
+			patch.object(run_module, "BATCH_CUSTOMERS", 2),
+			patch.object(run_module, "perform", perform_then_die),
+		):
+			with self.assertRaises(Killed):
+				self.run_on(TODAY, customers, full_sweep=False)
+		frappe.db.rollback()  # what the dead worker's connection gets
+		# The first batch was committed with its emails; the second left nothing behind.
+		self.assertEqual([len(logs(invoices[c])) for c in customers], [1, 1, 0, 0])
+		self.assertEqual([len(queued_emails(c)) for c in customers], [1, 1, 0, 0])
+
+		report = self.run_on(TODAY, customers, full_sweep=False)
+		self.assertEqual(report.sent, 2)  # the two rolled back; the planner sees the others' steps as sent
+		for customer in customers:
+			self.assertEqual([(r.level, r.status) for r in logs(invoices[customer])], [(2, "Sent")])
+			self.assertEqual(len(queued_emails(customer)), 1)
+		again = self.run_on(TODAY, customers, full_sweep=True)
+		self.assertEqual(again.sent, 0)
+		self.assertEqual([len(queued_emails(c)) for c in customers], [1, 1, 1, 1])
+
+	def test_a_failing_customer_inside_a_batch_leaves_the_others_sent(self):
+		from unittest.mock import patch
+
+		from relance_app.dunning import run as run_module
+
+		customers, invoices = self.customers_with_overdue_invoices(3)
+		real_perform = run_module.perform
+
+		def perform(action, **kwargs):
+			effect = real_perform(action, **kwargs)  # its email is queued, then undone with its savepoint
+			if action.customer == customers[1]:
+				raise RuntimeError("printer on fire")
+			return effect
+
+		with patch.object(run_module, "perform", perform):
+			report = self.run_on(TODAY, customers, full_sweep=False)
+		self.assertEqual((report.sent, report.failed), (2, 1))
+		statuses = [[r.status for r in logs(invoices[c])] for c in customers]
+		self.assertEqual(statuses, [["Sent"], ["Failed"], ["Sent"]])
+		self.assertEqual([len(queued_emails(c)) for c in customers], [1, 0, 1])
+		# The failed step is retried by the next run, and only it.
+		report = self.run_on(TODAY, customers, full_sweep=False)
+		self.assertEqual(report.sent, 1)
+		self.assertEqual([len(queued_emails(c)) for c in customers], [1, 1, 1])
+
+	def test_the_daily_run_reads_only_the_invoices_with_work_due(self):
+		from unittest.mock import patch
+
+		from relance_app.dunning import run as run_module
+
+		customers, invoices = self.customers_with_overdue_invoices(3)
+		later = make_overdue_invoice(days_overdue=-90, customer=customers[0], today=TODAY)
+		read = []
+
+		def counting_selection(*args, **kwargs):
+			selection = select_open_instalments(*args, **kwargs)
+			read.append(sorted({*selection.invoices, *selection.later}))
+			return selection
+
+		def run_counted(day, **kwargs):
+			read.clear()
+			with patch.object(run_module, "select_open_instalments", counting_selection):
+				report = self.run_on(day, customers, **kwargs)
+			return report, read[0]
+
+		report, selected = run_counted(TODAY, full_sweep=False)  # new invoices: never read yet, all read
+		self.assertEqual(report.sent, 3)
+		self.assertEqual(selected, sorted([*invoices.values(), later.name]))
+		check = frappe.db.get_value("Sales Invoice", later.name, "dunning_check_on")
+		self.assertEqual(check, add_days(later.due_date, -60))  # when it enters the pre-due horizon
+
+		report, selected = run_counted(TODAY, full_sweep=False)
+		self.assertEqual((report.sent, selected), (0, []))
+		report, selected = run_counted(add_days(TODAY, 4), full_sweep=False)
+		self.assertEqual((report.sent, selected), (0, []))
+		# A promise logged on one invoice: that invoice is read again by the next run.
+		with self.freeze_time(add_days(TODAY, 4)):
+			frappe.get_doc(
+				{
+					"doctype": "Dunning Contact Log",
+					"sales_invoice": invoices[customers[1]],
+					"entry_type": "Promise to Pay",
+					"direction": "Inbound",
+					"promised_date": add_days(TODAY, 20),
+				}
+			).insert()
+		report, selected = run_counted(add_days(TODAY, 4), full_sweep=False)
+		self.assertEqual((report.sent, selected), (0, [invoices[customers[1]]]))
+		# J+10: the call is due on the two others, the promise holds the third.
+		report, selected = run_counted(add_days(TODAY, 5), full_sweep=False)
+		self.assertEqual(selected, sorted([invoices[customers[0]], invoices[customers[2]]]))
+		self.assertEqual(report.sent, 2)
+		# The weekly full sweep reads every open invoice whatever its check day.
+		report, selected = run_counted(add_days(TODAY, 5), full_sweep=True)
+		self.assertEqual((report.sent, selected), (0, sorted([*invoices.values(), later.name])))
+
+	def test_evidence_rows_are_named_from_their_idempotency_key(self):
+		from relance_app.dunning.evidence import log_name
+
+		customers, invoices = self.customers_with_overdue_invoices(1)
+		self.run_on(TODAY, customers, full_sweep=False)
+		row = frappe.get_all(
+			"Dunning Contact Log",
+			filters={"sales_invoice": invoices[customers[0]]},
+			fields=["name", "idempotency_key"],
+		)[0]
+		self.assertEqual(row.name, log_name(row.idempotency_key))
+		self.assertRegex(row.name, r"^DCL-[0-9a-f]{16}$")
