@@ -1,17 +1,23 @@
 """Benchmark of the daily escalation on a real ERPNext site (bench tier).
 
     cd ~/frappe-bench && env/bin/python apps/relance_app/benchmarks/escalation.py --site relance.test \
-        --invoices 10000 [--erpnext-sample 200] [--keep]
+        --invoices 10000 [--repeat 3] [--workers 2] [--erpnext-sample 200] [--keep]
+
+It moves itself into the bench's sites folder (Frappe's working directory), so it runs from the bench root.
+Every figure is printed with the load average next to it: the machine may be shared.
 
 What it does:
 1. Generates N submitted Sales Invoices (one Payment Schedule row each), all 5 days overdue, over N/5
    customers with an email address. They are written with Frappe's bulk insert, not through the document
    API (which would take longer than the benchmark itself): the escalation reads exactly these columns.
-2. Times a full run of the escalation for those customers (inline, one process): every step claimed in
-   the contact log, every email rendered and queued in Email Queue with its invoice attachments (rendered
-   lazily by the queue), mirrors updated. Prints invoices/s.
+2. Times a full run of the escalation for those customers (inline, one process), --repeat times (undoing
+   the run in between): every step claimed in the contact log, every email rendered and queued in Email
+   Queue with its invoice attachments (rendered lazily by the queue), mirrors updated. Prints min/median,
+   invoices/s, the statements sent to MariaDB per customer and the peak memory of the process.
 3. Counts the SQL queries issued by the selection at N and at N/10: they must be the same.
-4. Times a second run the same day (it must send nothing).
+4. Times a second run the same day, reading only the invoices with work due (it must send nothing and read
+   nothing), and the weekly full sweep (reads every open invoice, sends nothing).
+   With --workers: undoes the run, then times the same run fanned out to that many RQ workers.
 5. Side by side: ERPNext's own manual path for a sample of the same invoices: `create_dunning` (the
    mapper behind "Create > Dunning" on an invoice), then insert and submit, per invoice; extrapolated to N.
 6. Deletes everything it generated unless --keep.
@@ -30,21 +36,28 @@ PREFIX = "BENCH-RELANCE"
 def main() -> int:
 	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 	parser.add_argument("--site", default=os.environ.get("RELANCE_SITE", "relance.test"))
-	parser.add_argument("--sites-path", default="sites")
 	parser.add_argument("--invoices", type=int, default=10_000)
+	parser.add_argument("--repeat", type=int, default=1, help="inline runs to time (min and median)")
 	parser.add_argument("--erpnext-sample", type=int, default=200)
 	parser.add_argument(
 		"--workers",
 		type=int,
 		default=0,
-		help="also time the fanned-out run: start this many `bench worker --queue long` processes",
+		help="also time the fanned-out run: this many worker processes running the run's batch jobs",
+	)
+	parser.add_argument(
+		"--rerun-only",
+		action="store_true",
+		help="at scale without the first run: every invoice as the day's run leaves it (next check in 5 days), "
+		"then time the next run (reads what is due: nothing) against reading every open instalment",
 	)
 	parser.add_argument("--keep", action="store_true", help="keep the generated data")
 	args = parser.parse_args()
+	os.chdir(sites_folder())
 
 	import frappe
 
-	frappe.init(site=args.site, sites_path=args.sites_path)
+	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
@@ -55,7 +68,36 @@ def main() -> int:
 		frappe.destroy()
 
 
+def sites_folder() -> str:
+	"""The bench's sites folder: this file is apps/relance_app/benchmarks/ of the bench (or run from it)."""
+	here = os.path.dirname(os.path.abspath(__file__))
+	for bench in (os.path.join(here, "..", "..", ".."), os.getcwd(), os.path.join(os.getcwd(), "..")):
+		sites = os.path.abspath(os.path.join(bench, "sites"))
+		if os.path.isfile(os.path.join(sites, "apps.txt")):
+			return sites
+	sys.exit("run this from the bench root (the folder with sites/ and apps/)")
+
+
+def load() -> str:
+	return f"load {os.getloadavg()[0]:.2f}"
+
+
+def questions() -> int:
+	"""Statements this connection has sent to MariaDB."""
+	import frappe
+
+	return int(frappe.db.sql("show session status like 'Questions'")[0][1])
+
+
+def peak_mb() -> float:
+	import resource
+
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_benchmark(args) -> int:
+	import statistics
+
 	import frappe
 	from frappe.utils import add_days, getdate, nowdate
 
@@ -85,7 +127,12 @@ def run_benchmark(args) -> int:
 	t0 = time.perf_counter()
 	customers = generate(n, company=company, policy=policy, due=add_days(today, -5))
 	frappe.db.commit()
-	print(f"generated {n} invoices over {len(customers)} customers in {time.perf_counter() - t0:.1f} s")
+	print(
+		f"generated {n} invoices over {len(customers)} customers in {time.perf_counter() - t0:.1f} s ({load()})"
+	)
+
+	if args.rerun_only:
+		return rerun_at_scale(customers, today)
 
 	small = customers[: max(1, len(customers) // 10)]
 	select_open_instalments(today, customers=small)  # warm Frappe's caches (policies, meta) first
@@ -93,36 +140,95 @@ def run_benchmark(args) -> int:
 	q_full = count_queries(lambda: select_open_instalments(today, customers=customers))
 	print(f"selection queries: {q_small} for {len(small) * 5} invoices, {q_full} for {n} invoices")
 
-	t0 = time.perf_counter()
-	report = run(today, customers=customers, fan_out=False)
-	frappe.db.commit()
-	elapsed = time.perf_counter() - t0
-	logs = frappe.db.count("Dunning Contact Log", {"customer": ("like", f"{PREFIX}%")})
-	emails = frappe.db.sql(
-		"""select count(*) from `tabEmail Queue` q join `tabCommunication` c on c.name = q.communication
-		where c.reference_name like %s""",
-		(f"{PREFIX}%",),
-	)[0][0]
+	times = []
+	for attempt in range(max(1, args.repeat)):
+		if attempt:
+			reset_run(customers)
+		asked = questions()
+		t0 = time.perf_counter()
+		report = run(today, customers=customers, fan_out=False, full_sweep=False)
+		frappe.db.commit()
+		elapsed = time.perf_counter() - t0
+		asked = questions() - asked
+		times.append(elapsed)
+		logs = frappe.db.count("Dunning Contact Log", {"customer": ("like", f"{PREFIX}%")})
+		emails = frappe.db.sql(
+			"""select count(*) from `tabEmail Queue` q join `tabCommunication` c on c.name = q.communication
+			where c.reference_name like %s""",
+			(f"{PREFIX}%",),
+		)[0][0]
+		print(
+			f"inline run {attempt + 1}: {elapsed:.1f} s for {n} invoices = {n / elapsed:.0f} invoices/s "
+			f"({report.sent} steps, {logs} log rows, {emails} emails queued, {report.failed} failed; "
+			f"{asked / len(customers):.1f} statements/customer; peak {peak_mb():.0f} MB; {load()})"
+		)
 	print(
-		f"full run: {elapsed:.1f} s for {n} invoices = {n / elapsed:.0f} invoices/s "
-		f"({report.sent} steps, {logs} log rows, {emails} emails queued, {report.failed} failed)"
+		f"inline run: min {min(times):.1f} s, median {statistics.median(times):.1f} s over {len(times)} runs"
 	)
+
+	for label, full in (("rerun the same day (due only)", False), ("rerun, weekly full sweep", True)):
+		rerun_times = []
+		for _ in range(3):
+			t0 = time.perf_counter()
+			again = run(today, customers=customers, fan_out=False, full_sweep=full)
+			frappe.db.commit()
+			rerun_times.append(time.perf_counter() - t0)
+		print(
+			f"{label}: min {min(rerun_times):.2f} s, median {statistics.median(rerun_times):.2f} s, "
+			f"{again.actions} actions, {again.sent} sent ({load()})"
+		)
 
 	if args.workers:
 		time_fan_out(args.workers, customers, n, today)
-
-	t0 = time.perf_counter()
-	again = run(today, customers=customers, fan_out=False)
-	frappe.db.commit()
-	print(f"second run the same day: {time.perf_counter() - t0:.2f} s, {again.sent} steps sent")
+		for _ in range(max(1, args.repeat) - 1):
+			time_fan_out(args.workers, customers, n, today)
 
 	sample = min(args.erpnext_sample, n)
 	if sample:
 		per_invoice = erpnext_manual_path(sample)
 		print(
 			f"ERPNext create_dunning + insert + submit: {per_invoice * 1000:.0f} ms/invoice over {sample} invoices"
-			f" -> {per_invoice * n:.0f} s for {n} invoices (one Dunning per invoice, no email, no log)"
+			f" -> {per_invoice * n:.0f} s for {n} invoices (one Dunning per invoice, no email, no log; {load()})"
 		)
+	print(f"peak memory of this process: {peak_mb():.0f} MB")
+	return 0
+
+
+def rerun_at_scale(customers: list[str], today) -> int:
+	"""The daily cost once the ledger is up to date: nothing due today among N open invoices."""
+	import statistics
+
+	import frappe
+	from frappe.utils import add_days
+
+	from relance_app.dunning.run import run
+	from relance_app.dunning.selection import select_open_instalments
+
+	frappe.db.sql(
+		"update `tabSales Invoice` set dunning_check_on = %s where name like %s",
+		(add_days(today, 5), f"{PREFIX}%"),
+	)
+	frappe.db.commit()
+	due_times, full_times = [], []
+	for _ in range(3):
+		asked = questions()
+		t0 = time.perf_counter()
+		report = run(today, fan_out=False, full_sweep=False)
+		frappe.db.commit()
+		due_times.append(time.perf_counter() - t0)
+		asked = questions() - asked
+		t0 = time.perf_counter()
+		selection = select_open_instalments(today, customers=customers)
+		full_times.append(time.perf_counter() - t0)
+	print(
+		f"next run, nothing due: min {min(due_times):.2f} s, median {statistics.median(due_times):.2f} s "
+		f"({report.actions} actions, {asked} statements; {load()})"
+	)
+	print(
+		f"reading every open instalment instead (the former rerun's selection, {len(selection.invoices)} "
+		f"invoices): min {min(full_times):.2f} s, median {statistics.median(full_times):.2f} s ({load()})"
+	)
+	print(f"peak memory of this process: {peak_mb():.0f} MB")
 	return 0
 
 
@@ -184,54 +290,55 @@ def generate(n: int, *, company: str, policy: str, due) -> list[str]:
 
 
 def time_fan_out(workers: int, customers: list[str], n: int, today) -> None:
-	"""Undo the inline run's work, then let `workers` RQ workers do it from a fanned-out run."""
-	import subprocess
-	import tempfile
+	"""Undo the inline run's work, then run the same work as `workers` processes in parallel, each taking
+	batches (`run.run_batch`, what an RQ job runs) from a shared queue. Separate processes rather than
+	`bench worker`s: on a shared bench the long queue also carries other sites' jobs, which would be timed too.
+	"""
+	import multiprocessing
 
 	import frappe
 
-	from relance_app.dunning.run import run
-
 	reset_run(customers)
-	bench = os.path.abspath(os.path.join(frappe.local.sites_path, ".."))
+	chunk = max(1, -(-len(customers) // (workers * 4)))
+	context = multiprocessing.get_context("spawn")
+	jobs = context.Queue()
+	for start in range(0, len(customers), chunk):
+		jobs.put(customers[start : start + chunk])
+	for _ in range(workers):
+		jobs.put(None)
 	procs = [
-		subprocess.Popen(
-			["bench", "worker", "--queue", "long"],
-			cwd=bench,
-			stdout=open(os.path.join(tempfile.gettempdir(), f"relance-bench-worker-{i}.log"), "w"),
-			stderr=subprocess.STDOUT,
-		)
-		for i in range(workers)
+		context.Process(target=_worker, args=(frappe.local.site, today.isoformat(), jobs))
+		for _ in range(workers)
 	]
+	t0 = time.perf_counter()
+	for proc in procs:
+		proc.start()
+	for proc in procs:
+		proc.join(1800)
+	elapsed = time.perf_counter() - t0
+	frappe.db.commit()
+	done = frappe.db.count("Dunning Contact Log", {"customer": ("like", f"{PREFIX}%"), "status": "Sent"})
+	print(
+		f"fanned-out run: {elapsed:.1f} s for {done} of {n} invoices = {done / elapsed:.0f} invoices/s "
+		f"({-(-len(customers) // chunk)} batches of {chunk} customers, {workers} worker processes, "
+		f"process start included; {load()})"
+	)
+
+
+def _worker(site: str, today: str, jobs) -> None:
+	import frappe
+
+	from relance_app.dunning.run import run_batch
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
 	try:
-		time.sleep(3)  # let the workers connect
-		batch = max(1, -(-len(customers) // (workers * 4)))
-		frappe.db.set_single_value("Dunning Settings", "batch_size", batch)
-		frappe.db.commit()
-		t0 = time.perf_counter()
-		report = run(today, customers=customers, fan_out=True)
-		frappe.db.commit()
-		done = 0
-		while time.perf_counter() - t0 < 900:
-			done = frappe.db.count(
-				"Dunning Contact Log", {"customer": ("like", f"{PREFIX}%"), "status": "Sent"}
-			)
+		while (customers := jobs.get()) is not None:
+			run_batch(today, customers)
 			frappe.db.commit()
-			if done >= n:
-				break
-			time.sleep(0.5)
-		elapsed = time.perf_counter() - t0
-		print(
-			f"fanned-out run: {elapsed:.1f} s for {done} of {n} invoices = {done / elapsed:.0f} invoices/s "
-			f"({len(report.batches)} jobs, {workers} workers)"
-		)
 	finally:
-		frappe.db.set_single_value("Dunning Settings", "batch_size", 200)
-		frappe.db.commit()
-		for proc in procs:
-			proc.terminate()
-		for proc in procs:
-			proc.wait(30)
+		frappe.destroy()
 
 
 def reset_run(customers: list[str]) -> None:
@@ -241,7 +348,9 @@ def reset_run(customers: list[str]) -> None:
 	like = f"{PREFIX}%"
 	_delete_run_output(like)
 	frappe.db.sql(
-		"update `tabSales Invoice` set dunning_status = null, dunning_level = 0 where name like %s", (like,)
+		"update `tabSales Invoice` set dunning_status = null, dunning_level = 0, dunning_check_on = null "
+		"where name like %s",
+		(like,),
 	)
 	frappe.db.commit()
 
