@@ -9,6 +9,7 @@ from frappe.utils import add_days, getdate, set_request
 from frappe.website.serve import get_response
 
 from relance_app.common.portal_links import PortalDenied, make_token, portal_url
+from relance_app.desk.timeline import get_timeline
 from relance_app.dunning.run import run
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.formal_notice.dunning import create_formal_notice
@@ -116,6 +117,15 @@ class TestPortal(FrappeTestCase):
 		self.assertIn("<svg", html)  # the EPC QR codes, inline
 		self.assertIn("1,200.00", html.replace("\u202f", ",").replace(" ", ","))
 
+	def test_values_on_the_page_are_escaped(self):
+		frappe.db.set_value(
+			"Customer", self.customer, "customer_name", 'Dupont <img src=x onerror="alert(1)">'
+		)
+		status, html = self.page(self.token)
+		self.assertEqual(status, 200)
+		self.assertIn("Dupont &lt;img src=x onerror=&#34;alert(1)&#34;&gt;", html)
+		self.assertNotIn("<img src=x", html)
+
 	def test_an_altered_token_gets_403_and_nothing_about_the_customer(self):
 		flipped = self.token[:10] + ("A" if self.token[10] != "A" else "B") + self.token[11:]
 		for token in (flipped, "", "not-a-token"):
@@ -191,6 +201,9 @@ class TestPortal(FrappeTestCase):
 		description = frappe.db.get_value("ToDo", answer["todo"], "description")
 		self.assertNotIn("<script>", description)
 		self.assertIn("&lt;script&gt;", description)
+		timeline = " ".join(item["content"] for item in get_timeline("Customer", self.customer))
+		self.assertIn("alert(1)", timeline)
+		self.assertNotIn("<script", timeline)
 		self.assert_no_reminder_on(TODAY)
 
 	def test_a_dispute_reason_outside_the_list_is_refused(self):
