@@ -35,23 +35,28 @@ def portal_secret() -> bytes:
 	return (frappe.conf.get("relance_portal_secret") or get_encryption_key()).encode("utf-8")
 
 
-def link_days(customer: str, company: str) -> int:
-	"""How long a new link lives: `portal_link_days` of the policy that duns this customer, else 60."""
-	probe = {"name": "portal", "company": company, "customer": customer, "dunning_policy": None}
-	policy = resolve_policies([probe]).get("portal")
+def link_days(customer: str, company: str, policy: str | None = None) -> int:
+	"""How long a new link lives: `portal_link_days` of `policy` (else of the policy that duns this customer),
+	60 when unset."""
+	if not policy:
+		probe = {"name": "portal", "company": company, "customer": customer, "dunning_policy": None}
+		policy = resolve_policies([probe]).get("portal")
 	days = frappe.db.get_value("Dunning Policy", policy, "portal_link_days") if policy else None
 	return int(days) if days and int(days) > 0 else DEFAULT_LINK_DAYS
 
 
-def make_token(customer: str, company: str) -> str:
+def make_token(customer: str, company: str, policy: str | None = None) -> str:
 	revision = frappe.db.get_value("Customer", customer, "dunning_portal_revision") or 0
-	expires = getdate(nowdate()) + timedelta(days=link_days(customer, company))
+	expires = getdate(nowdate()) + timedelta(days=link_days(customer, company, policy))
 	return sign(Claim(customer, company, expires, int(revision)), portal_secret())
 
 
-def portal_url(customer: str, company: str) -> str:
-	"""The absolute URL of `customer`'s page for the invoices `company` issued (only the token in it)."""
-	return get_url(f"/{PAGE_ROUTE}?t={make_token(customer, company)}")
+def portal_url(customer: str, company: str, policy: str | None = None) -> str:
+	"""The absolute URL of `customer`'s page for the invoices `company` issued (only the token in it).
+
+	`policy`: the policy of the message carrying the link (its `portal_link_days`), when the caller knows it.
+	"""
+	return get_url(f"/{PAGE_ROUTE}?t={make_token(customer, company, policy)}")
 
 
 def check_token(token: str | None) -> Claim:

@@ -93,7 +93,7 @@ def build_context(
 		"payment_deadline": deadline,
 		"payment_link": next(iter(distinct_links)) if len(distinct_links) == 1 else "",
 		# The customer's personal page (pay, promise, dispute): a signed link, valid portal_link_days.
-		"portal_link": portal_url(customer, company),
+		"portal_link": portal_url(customer, company, policy),
 		"iban": company_info["iban"],
 		"bic": company_info["bic"],
 		"penalties": penalties,

@@ -8,8 +8,10 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, set_request
 from frappe.website.serve import get_response
 
+from relance_app.common.policy_store import engine_policy
 from relance_app.common.portal_links import PortalDenied, make_token, portal_url
 from relance_app.desk.timeline import get_timeline
+from relance_app.dunning.context import build_context
 from relance_app.dunning.run import run
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.formal_notice.dunning import create_formal_notice
@@ -104,8 +106,23 @@ class TestPortal(FrappeTestCase):
 	def test_the_link_in_reminders_carries_only_the_token(self):
 		with self.freeze_time(TODAY):
 			url = portal_url(self.customer, self.company)
+			invoice_row = frappe.db.get_value(
+				"Sales Invoice", self.invoice.name, ["posting_date", "grand_total"], as_dict=True
+			)
+			instalments = select_open_instalments(TODAY, customers=[self.customer]).instalments
+			context = build_context(
+				customer=self.customer,
+				company=self.company,
+				instalments=instalments,
+				level=engine_policy(frappe.get_doc("Dunning Policy", self.policy)).levels[1],
+				today=TODAY,
+				invoice_rows={self.invoice.name: invoice_row},
+				policy=self.policy,
+			)
 		self.assertTrue(url.endswith("/relance?t=" + self.token))
 		self.assertNotIn(self.customer.split()[-1], url)
+		# The reminders' rendering context carries the same link.
+		self.assertEqual(context["portal_link"], url)
 
 	def test_the_token_opens_the_page_with_the_open_invoices_and_the_transfer_details(self):
 		status, html = self.page(self.token)
@@ -137,6 +154,12 @@ class TestPortal(FrappeTestCase):
 	def test_the_link_expires_after_the_policy_days(self):
 		self.assertEqual(self.page(self.token, day=add_days(TODAY, 60))[0], 200)
 		self.assertEqual(self.page(self.token, day=add_days(TODAY, 61))[0], 403)
+		frappe.db.set_value("Dunning Policy", self.policy, "portal_link_days", 10)
+		with self.freeze_time(TODAY):
+			short = make_token(self.customer, self.company)
+		self.assertEqual(self.page(short, day=add_days(TODAY, 10))[0], 200)
+		self.assertEqual(self.page(short, day=add_days(TODAY, 11))[0], 403)
+		frappe.db.set_value("Dunning Policy", self.policy, "portal_link_days", 60)
 
 	def test_revoking_closes_the_links_already_sent(self):
 		revoke_links(self.customer)
