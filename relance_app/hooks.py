@@ -22,7 +22,7 @@ doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
 # Document events
 doc_events = {
 	# every new company gets the default French ladder ("Relance standard")
-	"Company": {"after_insert": "relance_app.overrides.company.after_insert"},
+	"Company": {"on_update": "relance_app.overrides.company.on_update"},
 	# a draft formal notice (Dunning of type "Mise en demeure") keeps French-law interest when saved
 	"Dunning": {"validate": "relance_app.overrides.dunning.validate"},
 	# collective proceedings recorded on a customer: a contact-log note and a ToDo for the filing deadline

@@ -140,12 +140,24 @@ def ensure_dunning_type(company: str) -> str:
 	at install and when a company is created (never while previewing or during a run); accountants may change
 	the account afterwards.
 	"""
-	name = formal_notice_dunning_type(company)
-	if name:
-		return name
-	defaults = frappe.get_cached_value(
+	defaults = frappe.db.get_value(
 		"Company", company, ["abbr", "default_income_account", "cost_center"], as_dict=True
 	)
+	name = formal_notice_dunning_type(company)
+	if name:
+		# Made before the company had its default accounts (an older release, or an import): complete it.
+		current = frappe.db.get_value("Dunning Type", name, ["income_account", "cost_center"], as_dict=True)
+		missing = {
+			field: defaults[default]
+			for field, default in (
+				("income_account", "default_income_account"),
+				("cost_center", "cost_center"),
+			)
+			if not current[field] and defaults[default]
+		}
+		if missing:
+			frappe.db.set_value("Dunning Type", name, missing)
+		return name
 	doc = frappe.get_doc(
 		{
 			"doctype": "Dunning Type",
