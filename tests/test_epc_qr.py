@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from relance_app.engine.epc_qr import EPCError, epc_payload, qr_code, qr_svg
+from relance_app.engine.identifiers import format_iban
 
 # The EPC guideline's own example beneficiary (Belgian Red Cross), and a French test IBAN.
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
@@ -106,3 +107,19 @@ def test_a_qr_reader_gets_back_exactly_the_payload():
 	assert decoded is not None
 	assert decoded.format == zxingcpp.BarcodeFormat.QRCode
 	assert decoded.text == payload
+
+
+@pytest.mark.parametrize(
+	("raw", "printed"),
+	[
+		("FR7630006000011234567890189", "FR76 3000 6000 0112 3456 7890 189"),
+		("fr76 3000 6000 0112 3456 7890 189", "FR76 3000 6000 0112 3456 7890 189"),
+		("BE72000000001616", "BE72 0000 0000 1616"),
+		# Invalid (wrong check digits): still grouped by four, never refused on the letter.
+		("FR7630006000011234567890188", "FR76 3000 6000 0112 3456 7890 188"),
+		("", ""),
+		(None, ""),
+	],
+)
+def test_format_iban_prints_groups_of_four(raw, printed):
+	assert format_iban(raw) == printed

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from schwifty import IBAN
+
 
 def format_iban(iban: str | None) -> str:
-	"""An IBAN as printed on paper ("FR76 3000 6000 ..."); spaces and case in the input do not matter."""
+	"""An IBAN as printed on paper ("FR76 3000 6000 ..."); spaces and case in the input do not matter.
+
+	A valid IBAN is formatted by schwifty (ISO 13616 print format); an invalid one is still grouped by four, so
+	the letter shows what the bank account holds and the setup checklist, not the letter, reports the error.
+	"""
 	compact = (iban or "").replace(" ", "").upper()
-	return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+	try:
+		return IBAN(compact).formatted
+	except ValueError:
+		return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def format_siren(digits: str) -> str:
