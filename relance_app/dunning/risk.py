@@ -29,6 +29,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import add_months, fmt_money, getdate, nowdate
 
+from relance_app.dunning.selection import mark_for_recheck
 from relance_app.engine.risk import (
 	RISK_CLASSES,
 	CustomerHistory,
@@ -58,7 +59,8 @@ def recompute_risk(
 	names = {row.customer for row in invoices}
 	histories = _histories(invoices, since, today)
 	counts = _log_counts(names, since)
-	pinned = _pinned_classes(names)
+	current = _current_classes(names)
+	pinned = {customer: risk_class for customer, (risk_class, is_pinned) in current.items() if is_pinned}
 	assessments: dict[tuple[str, str], RiskAssessment] = {}
 	for company, by_customer in sorted(histories.items()):
 		built = [
@@ -76,6 +78,14 @@ def recompute_risk(
 			assessments[(company, customer)] = assessment
 	worst = _worst_per_customer(assessments)
 	_write_customers(worst, today)
+	changed = [
+		customer
+		for customer, (_company, assessment) in worst.items()
+		if assessment.risk_class != current.get(customer, (None, False))[0]
+	]
+	# bulk_update skips the Customer's doc events: tell the run's selection itself that the cadence of
+	# these customers' invoices may have changed.
+	mark_for_recheck(customers=changed)
 	_write_predictions(invoices, assessments)
 	return {customer: assessment for customer, (_company, assessment) in worst.items()}
 
@@ -144,14 +154,20 @@ def _log_counts(customers: set[str], since: date) -> dict[tuple[str, str, str], 
 	return {(row.company, row.customer, row.entry_type): int(row.n) for row in rows}
 
 
-def _pinned_classes(customers: set[str]) -> dict[str, str]:
-	"""{customer: class} for the customers whose class a user set by hand."""
+def _current_classes(customers: set[str]) -> dict[str, tuple[str | None, bool]]:
+	"""{customer: (class now, set by hand)}; a class set by hand counts only if it is a known class."""
 	rows = frappe.get_all(
 		"Customer",
-		filters={"name": ("in", sorted(customers)), "dunning_risk_class_pinned": 1},
-		fields=["name", "dunning_risk_class"],
+		filters={"name": ("in", sorted(customers))},
+		fields=["name", "dunning_risk_class", "dunning_risk_class_pinned"],
 	)
-	return {row.name: row.dunning_risk_class for row in rows if row.dunning_risk_class in RISK_CLASSES}
+	return {
+		row.name: (
+			row.dunning_risk_class or None,
+			bool(row.dunning_risk_class_pinned) and row.dunning_risk_class in RISK_CLASSES,
+		)
+		for row in rows
+	}
 
 
 def _worst_per_customer(

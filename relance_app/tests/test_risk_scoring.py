@@ -160,6 +160,18 @@ class TestRiskScoring(FrappeTestCase):
 		)
 		self.assertEqual(paid, [None] * len(PAID_DUES))
 
+	def test_a_class_that_changes_has_the_run_read_the_invoices_again(self):
+		"""The run reads only invoices with work due (selection's next-check day): a customer turning High
+		gets a faster cadence, so their open invoices must be read at the next run."""
+		frappe.db.set_value("Customer", self.late, "dunning_risk_class", "High")
+		frappe.db.set_value("Customer", self.on_time, "dunning_risk_class", "High")
+		for name in (self.late_open, self.on_time_open):
+			frappe.db.set_value("Sales Invoice", name, "dunning_check_on", date(2026, 9, 1))
+		recompute_risk(TODAY, customers=[self.late, self.on_time])
+		check_on = lambda name: frappe.db.get_value("Sales Invoice", name, "dunning_check_on")  # noqa: E731
+		self.assertEqual(getdate(check_on(self.late_open)), date(2026, 9, 1))  # still High: untouched
+		self.assertIsNone(check_on(self.on_time_open))  # High -> Low: read again
+
 	def test_the_daily_run_recomputes_the_risk_before_it_selects(self):
 		"""The run's high-risk cadence reads the class: it must be today's when the run starts."""
 		seen = {}
