@@ -23,6 +23,7 @@ from relance_app.tests.factories import (
 	make_email_account,
 	make_overdue_invoice,
 	make_policy,
+	make_role_users,
 )
 from relance_app.tests.test_formal_notice import LEVEL, bank_ledger_account, make_company_identity
 
@@ -205,6 +206,15 @@ class TestPortal(FrappeTestCase):
 		self.assertEqual(getdate(row.promised_date), getdate("2026-11-20"))
 		self.assertTrue(frappe.db.exists("ToDo", answer["todo"]))
 		self.assert_no_reminder_on(TODAY)
+
+	def test_the_task_goes_to_the_account_manager_else_an_accounts_manager(self):
+		users = make_role_users()
+		frappe.db.set_value("Customer", self.customer, "account_manager", users["Sales User"])
+		answer = self.tell("promise_payment", promised_date="2026-11-20")
+		self.assertEqual(frappe.db.get_value("ToDo", answer["todo"], "allocated_to"), users["Sales User"])
+		frappe.db.set_value("Customer", self.customer, "account_manager", None)
+		owner = telling.task_owner(self.customer)
+		self.assertIn("Accounts Manager", frappe.get_roles(owner))
 
 	def test_a_promise_beyond_sixty_days_or_in_the_past_is_refused(self):
 		for day in ("2027-01-05", "2026-11-01", "not a date"):
