@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType
 from frappe.utils import fmt_money, formatdate, getdate, nowdate
 from schwifty import IBAN
 
@@ -106,6 +107,28 @@ def bank_transfer(company: dict, amount: Decimal, reference: str, currency: str)
 	return transfer
 
 
+def online_payment_gateway(company: str, currency: str) -> str | None:
+	"""The Payment Gateway Account that takes `currency` into one of `company`'s accounts (the default first);
+	None when the company has set up no online payment in that currency."""
+	if not currency:
+		return None
+	gateway = DocType("Payment Gateway Account")
+	account = DocType("Account")
+	rows = (
+		frappe.qb.from_(gateway)
+		.join(account)
+		.on(account.name == gateway.payment_account)
+		.select(gateway.name)
+		.where(gateway.currency == currency)
+		.where(account.company == company)
+		.orderby(gateway.is_default, order=frappe.qb.desc)
+		.orderby(gateway.creation)
+		.limit(1)
+		.run()
+	)
+	return rows[0][0] if rows else None
+
+
 def page_data(claim: Claim, token: str) -> dict:
 	"""Everything the page template renders for the customer and company of `claim`."""
 	today = getdate(nowdate())
@@ -113,6 +136,9 @@ def page_data(claim: Claim, token: str) -> dict:
 	customer_name = frappe.db.get_value("Customer", claim.customer, "customer_name") or claim.customer
 	rows = open_invoices(claim.customer, claim.company)
 	links = payment_links(row.name for row in rows)
+	gateways = {
+		currency: online_payment_gateway(claim.company, currency) for currency in {r.currency for r in rows}
+	}
 	invoices = []
 	for row in rows:
 		outstanding = to_money(row.outstanding_amount)
@@ -128,6 +154,8 @@ def page_data(claim: Claim, token: str) -> dict:
 				"days_late": max(0, (today - due).days),
 				"status": _(row.dunning_status) if row.dunning_status else _("Open"),
 				"payment_link": links.get(row.name, ""),
+				# Card or direct debit through ERPNext's Payment Request, only where a gateway takes the currency.
+				"pay_online": bool(links.get(row.name) or gateways.get(row.currency)),
 				"transfer": bank_transfer(company, outstanding, row.name, row.currency),
 				"shown": {
 					"posting_date": formatdate(row.posting_date),

@@ -16,10 +16,11 @@ from frappe.utils import escape_html, flt, getdate, nowdate
 from frappe.utils.pdf import get_pdf
 from frappe.www.printview import get_print_style, get_rendered_template
 
+from relance_app.common.parties import payment_links
 from relance_app.common.portal_links import PortalDenied, check_token
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.engine.errors import N_
-from relance_app.portal.page import DISPUTE_REASONS
+from relance_app.portal.page import DISPUTE_REASONS, online_payment_gateway
 
 LOG = "Dunning Contact Log"
 PAUSE_AFTER_PAYMENT_DAYS = 5
@@ -187,6 +188,33 @@ def dispute_invoice(
 		"entry": entry,
 		"todo": todo,
 	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=10, seconds=600)
+def pay_online(t: str | None = None, invoice: str | None = None) -> dict:
+	"""The URL to pay the invoice online: its open Payment Request's, else one made now through ERPNext
+	(`make_payment_request`, submitted, no email) with the company's gateway for the invoice's currency."""
+	claim, row = checked_invoice(t, invoice)
+	existing = payment_links([row.name]).get(row.name)
+	if existing:
+		return {"url": existing}
+	gateway = online_payment_gateway(claim.company, row.currency)
+	if not gateway:
+		frappe.throw(_("Online payment is not available for this invoice: please pay by bank transfer."))
+	from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request
+
+	request = make_payment_request(
+		dt="Sales Invoice",
+		dn=row.name,
+		party_type="Customer",
+		party=row.customer,
+		payment_gateway_account=gateway,
+		submit_doc=1,
+		mute_email=1,
+		return_doc=1,
+	)
+	return {"url": request.get_payment_url()}
 
 
 def _log(row, entry_type: str, **fields) -> str:

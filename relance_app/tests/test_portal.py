@@ -3,6 +3,8 @@ answers (paid, promise, dispute) are logged, hold the reminders and give someone
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, set_request
@@ -313,6 +315,45 @@ class TestPortal(FrappeTestCase):
 			frappe.set_user("Guest")
 			with self.assertRaises(PortalDenied):
 				telling.notice_pdf(t=stranger, dunning=notice["dunning"])
+
+	def test_online_payment_is_offered_only_with_a_gateway_for_the_currency(self):
+		_status, html = self.page(self.token)
+		self.assertNotIn('data-method="pay_online"', html)
+		frappe.set_user("Guest")
+		with self.freeze_time(TODAY), self.assertRaises(frappe.ValidationError):
+			telling.pay_online(t=self.token, invoice=self.invoice.name)
+		frappe.set_user("Administrator")
+		# The gateway itself (Stripe, GoCardless...) comes with the payments app; its account is enough here.
+		gateway = frappe.get_doc(
+			{
+				"doctype": "Payment Gateway Account",
+				"payment_gateway": "Relance Test Gateway",
+				"payment_account": bank_ledger_account(self.company),
+				"currency": "EUR",  # named from it before validate() reads it from the account
+			}
+		)
+		gateway.flags.ignore_links = True
+		gateway.insert(ignore_permissions=True)
+		_status, html = self.page(self.token)
+		self.assertIn('data-method="pay_online"', html)
+
+		class Request:
+			def get_payment_url(self):
+				return "https://pay.example.com/checkout/42"
+
+		frappe.set_user("Guest")
+		with (
+			self.freeze_time(TODAY),
+			patch(
+				"erpnext.accounts.doctype.payment_request.payment_request.make_payment_request",
+				return_value=Request(),
+			) as make,
+		):
+			answer = telling.pay_online(t=self.token, invoice=self.invoice.name)
+		self.assertEqual(answer, {"url": "https://pay.example.com/checkout/42"})
+		kwargs = make.call_args.kwargs
+		self.assertEqual((kwargs["dt"], kwargs["dn"]), ("Sales Invoice", self.invoice.name))
+		self.assertEqual(kwargs["payment_gateway_account"], gateway.name)
 
 	def test_without_an_answer_the_run_sends_the_reminder(self):
 		# The control of the three holds above: the same invoice, no answer, gets its J+5 reminder.
