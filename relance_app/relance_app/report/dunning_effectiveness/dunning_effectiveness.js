@@ -1,16 +1,11 @@
 // Copyright (c) 2026, relance_app developers and contributors
 // For license information, please see license.txt
 
+{% include "relance_app/public/js/report_filters.js" %}
+
 frappe.query_reports["Dunning Effectiveness"] = {
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			reqd: 1,
-			default: frappe.defaults.get_user_default("Company"),
-		},
+		relance.report_filters.company(),
 		{
 			fieldname: "from_date",
 			label: __("From Date"),
@@ -18,20 +13,8 @@ frappe.query_reports["Dunning Effectiveness"] = {
 			reqd: 1,
 			default: frappe.datetime.add_months(frappe.datetime.get_today(), -3),
 		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			reqd: 1,
-			default: frappe.datetime.get_today(),
-		},
-		{
-			fieldname: "customer_group",
-			label: __("Customer Group"),
-			fieldtype: "Link",
-			options: "Customer Group",
-			description: __("Includes its sub-groups."),
-		},
+		relance.report_filters.date("to_date", __("To Date")),
+		relance.report_filters.customer_group(),
 		{
 			fieldname: "dunning_policy",
 			label: __("Dunning Policy"),

@@ -1,6 +1,8 @@
 // Copyright (c) 2026, relance_app developers and contributors
 // For license information, please see license.txt
 
+{% include "relance_app/public/js/report_filters.js" %}
+
 // Helpers stay in this closure: report scripts are evaluated in the global scope.
 (() => {
 	const bold = (text) => `<b>${frappe.utils.escape_html(text)}</b>`;
@@ -38,20 +40,8 @@
 
 	frappe.query_reports["Dunning Worklist"] = {
 		filters: [
-			{
-				fieldname: "company",
-				label: __("Company"),
-				fieldtype: "Link",
-				options: "Company",
-				reqd: 1,
-				default: frappe.defaults.get_user_default("Company"),
-			},
-			{
-				fieldname: "customer",
-				label: __("Customer"),
-				fieldtype: "Link",
-				options: "Customer",
-			},
+			relance.report_filters.company(),
+			relance.report_filters.customer(),
 			{
 				fieldname: "from_date",
 				label: __("From Date"),

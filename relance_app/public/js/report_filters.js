@@ -1,0 +1,35 @@
+// The filters the dunning reports share, defined once: each report's script includes this file
+// ({% include %} in a query report script is expanded by Frappe when the report loads).
+frappe.provide("relance.report_filters");
+
+relance.report_filters.company = () => ({
+	fieldname: "company",
+	label: __("Company"),
+	fieldtype: "Link",
+	options: "Company",
+	reqd: 1,
+	default: frappe.defaults.get_user_default("Company"),
+});
+
+relance.report_filters.date = (fieldname, label, default_value) => ({
+	fieldname,
+	label,
+	fieldtype: "Date",
+	reqd: 1,
+	default: default_value || frappe.datetime.get_today(),
+});
+
+relance.report_filters.customer = () => ({
+	fieldname: "customer",
+	label: __("Customer"),
+	fieldtype: "Link",
+	options: "Customer",
+});
+
+relance.report_filters.customer_group = () => ({
+	fieldname: "customer_group",
+	label: __("Customer Group"),
+	fieldtype: "Link",
+	options: "Customer Group",
+	description: __("Includes its sub-groups."),
+});
