@@ -14,10 +14,10 @@ before_uninstall = "relance_app.setup.install.before_uninstall"
 
 # Assets: the Relance buttons, indicator and summaries on ERPNext's forms and list
 doctype_js = {
-	"Sales Invoice": "public/js/sales_invoice.js",
+	"Sales Invoice": ["public/js/dunning_status.js", "public/js/sales_invoice.js"],
 	"Customer": "public/js/customer.js",
 }
-doctype_list_js = {"Sales Invoice": "public/js/sales_invoice_list.js"}
+doctype_list_js = {"Sales Invoice": ["public/js/dunning_status.js", "public/js/sales_invoice_list.js"]}
 
 # Document events
 doc_events = {

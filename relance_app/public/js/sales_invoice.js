@@ -1,15 +1,7 @@
 // Relance: dunning status, history and actions on the Sales Invoice form.
 frappe.provide("relance");
 
-const RELANCE_COLORS = {
-	"Not Started": "gray",
-	Active: "orange",
-	Paused: "blue",
-	Promise: "blue",
-	Disputed: "purple",
-	"Formal Notice": "red",
-	Closed: "green",
-};
+const RELANCE_COLORS = relance.STATUS_COLORS;
 
 // The message area above the tabs only has these backgrounds (blue for the others).
 const RELANCE_HEADLINE_COLORS = {

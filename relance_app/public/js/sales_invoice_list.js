@@ -2,14 +2,7 @@
 (function () {
 	const settings = (frappe.listview_settings["Sales Invoice"] = frappe.listview_settings["Sales Invoice"] || {});
 	settings.add_fields = [...(settings.add_fields || []), "dunning_status", "dunning_level"];
-	const colors = {
-		Active: "orange",
-		Paused: "blue",
-		Promise: "blue",
-		Disputed: "purple",
-		"Formal Notice": "red",
-		Closed: "green",
-	};
+	const colors = relance.STATUS_COLORS;
 	settings.formatters = Object.assign({}, settings.formatters, {
 		dunning_status(value, df, doc) {
 			if (!value || value === "Not Started") return "";
