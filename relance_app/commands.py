@@ -23,6 +23,7 @@ def run(context, day=None, dry_run=None, company=None, inline=False, as_json=Fal
 	"""Run the escalation now (what the scheduler does every day)."""
 	import frappe
 
+	from relance_app.common.readiness import assert_ready_to_run
 	from relance_app.desk.run_summary import describe_run, idle_reason
 	from relance_app.dunning.run import run as run_escalation
 
@@ -31,6 +32,8 @@ def run(context, day=None, dry_run=None, company=None, inline=False, as_json=Fal
 	frappe.connect()
 	try:
 		try:
+			if not (dry_run or frappe.db.get_single_value("Dunning Settings", "dry_run")):
+				assert_ready_to_run(company)
 			report = run_escalation(day, company=company, dry_run=dry_run, fan_out=not inline)
 		except frappe.ValidationError as exc:
 			# The run refused to start (common.readiness): say what to fix, in words.

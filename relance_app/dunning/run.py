@@ -35,6 +35,7 @@ from frappe.utils import getdate
 
 from relance_app.common.parties import sender_address
 from relance_app.common.policy_store import load_policies
+from relance_app.common.readiness import NotReadyToRunError, assert_ready_to_run
 from relance_app.dunning.actions import perform
 from relance_app.dunning.channels import StepNotDeliverable
 from relance_app.dunning.digest import send_digest
@@ -79,6 +80,13 @@ def run_daily() -> None:
 	recompute_nightly()  # first: the high-risk cadence of the run reads the risk class it writes
 	if not frappe.db.get_single_value("Dunning Settings", "enabled"):
 		return
+	if not frappe.db.get_single_value("Dunning Settings", "dry_run"):
+		try:
+			assert_ready_to_run()
+		except NotReadyToRunError as exc:
+			# Every step would fail the same way: say why once, in words, instead of one error per customer.
+			frappe.log_error(title=_("Dunning run not started"), message=str(exc))
+			return
 	report = run()
 	send_digest(report)
 

@@ -13,6 +13,7 @@ from frappe.utils import cint, flt, getdate
 from frappe.utils.background_jobs import is_job_enqueued
 
 from relance_app.common.compat import in_test
+from relance_app.common.readiness import assert_ready_to_run
 from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
 from relance_app.dunning import evidence, preview, run
 
@@ -189,6 +190,8 @@ def run_now(company: str, customer: str | None = None) -> dict:
 		frappe.has_permission("Customer", "read", doc=customer, throw=True)
 	if not frappe.db.get_single_value("Dunning Settings", "enabled"):
 		frappe.throw(_("Dunning is disabled in Dunning Settings: nothing was run."))
+	if not frappe.db.get_single_value("Dunning Settings", "dry_run"):
+		assert_ready_to_run(company)
 	job_id = f"relance-run-now:{company}:{customer or '*'}"
 	already = is_job_enqueued(job_id)
 	# Tests run the job inline, to check what it does; everywhere else it goes to the long queue.
