@@ -237,7 +237,8 @@ class TestPortal(FrappeTestCase):
 		self.assertNotIn("<script>", description)
 		self.assertIn("&lt;script&gt;", description)
 		timeline = " ".join(item["content"] for item in get_timeline("Customer", self.customer))
-		self.assertIn("alert(1)", timeline)
+		# The customer's words stay, never as markup (v15 keeps the tag as escaped text, v16 strips it on save).
+		self.assertIn("3 au lieu de 2", timeline)
 		self.assertNotIn("<script", timeline)
 		self.assert_no_reminder_on(TODAY)
 
