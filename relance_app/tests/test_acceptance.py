@@ -229,6 +229,39 @@ class TestSettlementPaths(AcceptanceCase):
 		credit_note.submit()
 		self.assert_closed_once(invoice, email)
 
+	def test_payment_reconciliation_of_an_advance_closes_the_dunned_invoice(self):
+		from erpnext.accounts.doctype.payment_reconciliation.payment_reconciliation import (
+			PaymentReconciliation,  # noqa: F401 (the doctype the accountant uses)
+		)
+
+		email = f"lettrage.{frappe.generate_hash(length=6)}@client.example"
+		customer = self.customer(email=email)
+		invoice = make_invoice(customer=customer)
+		self.dunned(invoice, customer)
+		# The customer paid without naming the invoice: an unallocated payment, matched later by the accountant.
+		payment = get_payment_entry("Sales Invoice", invoice.name)
+		payment.set("references", [])
+		payment.reference_no, payment.reference_date = "VIR-ACC-5", J5
+		payment.posting_date = J5
+		payment.insert(ignore_permissions=True)
+		payment.submit()
+		frappe.db.commit()
+		self.assertNotEqual(frappe.db.get_value("Sales Invoice", invoice.name, "dunning_status"), "Closed")
+
+		reconciliation = frappe.get_doc("Payment Reconciliation")
+		reconciliation.company = invoice.company
+		reconciliation.party_type = "Customer"
+		reconciliation.party = customer
+		reconciliation.receivable_payable_account = invoice.debit_to
+		reconciliation.get_unreconciled_entries()
+		invoices = [row.as_dict() for row in reconciliation.invoices if row.invoice_number == invoice.name]
+		payments = [row.as_dict() for row in reconciliation.payments if row.reference_name == payment.name]
+		self.assertEqual((len(invoices), len(payments)), (1, 1))
+		reconciliation.allocate_entries(frappe._dict({"invoices": invoices, "payments": payments}))
+		reconciliation.reconcile()
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
+		self.assert_closed_once(invoice, email)
+
 	def test_cancelling_a_dunned_invoice_closes_its_dunning_and_its_tasks(self):
 		customer = self.customer()
 		invoice = make_invoice(customer=customer)
