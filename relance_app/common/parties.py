@@ -314,3 +314,24 @@ def sender_address(account: str | None) -> str | None:
 def default_sender() -> str | None:
 	"""The From address of every message the app sends: Dunning Settings' account, else the default one."""
 	return sender_address(frappe.db.get_single_value("Dunning Settings", "sender"))
+
+
+def first_accounts_manager() -> str | None:
+	"""The enabled Accounts Manager who got the role first (who follows up when nobody else is named), in one
+	query."""
+	has_role = DocType("Has Role")
+	user = DocType("User")
+	rows = (
+		frappe.qb.from_(has_role)
+		.join(user)
+		.on(user.name == has_role.parent)
+		.select(user.name)
+		.where(has_role.role == "Accounts Manager")
+		.where(has_role.parenttype == "User")
+		.where(user.enabled == 1)
+		.where(user.name.notin(("Administrator", "Guest")))
+		.orderby(has_role.creation)
+		.limit(1)
+		.run(pluck=True)
+	)
+	return rows[0] if rows else None

@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import getdate
 
+from relance_app.common.parties import first_accounts_manager
 from relance_app.litigation.dossier import handover_export, prepare_dossier
 
 LITIGATION = "Litigation"
@@ -114,18 +115,7 @@ def _task(customer: str, claim: dict, pdf_url: str, today: date) -> str:
 
 def _accounts_manager() -> str:
 	"""The first enabled Accounts Manager (filing at court is theirs to decide), else the user."""
-	users = frappe.get_all(
-		"Has Role",
-		filters={
-			"role": "Accounts Manager",
-			"parenttype": "User",
-			"parent": ("not in", ("Administrator", "Guest")),
-		},
-		pluck="parent",
-		order_by="creation asc",
-	)
-	enabled = [user for user in users if frappe.db.get_value("User", user, "enabled")]
-	return enabled[0] if enabled else frappe.session.user
+	return first_accounts_manager() or frappe.session.user
 
 
 def _log(customer, company, invoice, entry_type, today, note, *, key=None, todo=None, attachment=None) -> str:

@@ -16,7 +16,7 @@ from frappe.utils import escape_html, flt, getdate, nowdate
 from frappe.utils.pdf import get_pdf
 from frappe.www.printview import get_print_style, get_rendered_template
 
-from relance_app.common.parties import payment_links
+from relance_app.common.parties import first_accounts_manager, payment_links
 from relance_app.common.portal_links import PortalDenied, check_token
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.engine.errors import N_
@@ -240,18 +240,7 @@ def task_owner(customer: str) -> str:
 	manager = frappe.db.get_value("Customer", customer, "account_manager")
 	if manager:
 		return manager
-	users = frappe.get_all(
-		"Has Role",
-		filters={
-			"role": "Accounts Manager",
-			"parenttype": "User",
-			"parent": ("not in", ("Administrator", "Guest")),
-		},
-		pluck="parent",
-		order_by="creation asc",
-	)
-	enabled = [user for user in users if frappe.db.get_value("User", user, "enabled")]
-	return enabled[0] if enabled else "Administrator"
+	return first_accounts_manager() or "Administrator"
 
 
 def _task(row, title: str, note: str, priority: str = "Medium") -> str:
