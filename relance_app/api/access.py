@@ -17,8 +17,8 @@ from collections.abc import Iterable
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
 
+from relance_app.dunning.evidence import log_entry
 from relance_app.engine.policy import Channel, Level
 
 LOG = "Dunning Contact Log"
@@ -121,16 +121,4 @@ def _restricted(doctype: str) -> bool:
 
 def add_log_entry(doc, entry_type: str, **fields) -> str:
 	"""A contact-log entry on the invoice, inserted as the user (so the log's own permissions apply)."""
-	entry = frappe.get_doc(
-		{
-			"doctype": LOG,
-			"customer": doc.customer,
-			"company": doc.company,
-			"sales_invoice": doc.name,
-			"entry_type": entry_type,
-			"contact_date": now_datetime(),
-			**fields,
-		}
-	)
-	entry.insert()
-	return entry.name
+	return log_entry(doc, entry_type, **fields)

@@ -22,6 +22,7 @@ from frappe.utils import getdate
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import tva as stdnum_tva
 
+from relance_app.common.query import linked
 from relance_app.engine.identifiers import format_iban
 from relance_app.engine.law import B2B, B2C, PUBLIC
 from relance_app.engine.text import html_lines
@@ -131,13 +132,9 @@ def legal_mentions(row, tax_id: str) -> dict:
 
 
 def _company_bank_account(company: str) -> dict:
-	bank_account = DocType("Bank Account")
-	bank = DocType("Bank")
+	query, bank_account, bank = linked("Bank Account", "bank", "Bank", outer=True)
 	rows = (
-		frappe.qb.from_(bank_account)
-		.left_join(bank)
-		.on(bank.name == bank_account.bank)
-		.select(bank_account.iban, bank.swift_number.as_("bic"))
+		query.select(bank_account.iban, bank.swift_number.as_("bic"))
 		.where(bank_account.company == company)
 		.where(bank_account.is_company_account == 1)
 		.where(bank_account.disabled == 0)
@@ -316,22 +313,23 @@ def default_sender() -> str | None:
 	return sender_address(frappe.db.get_single_value("Dunning Settings", "sender"))
 
 
-def first_accounts_manager() -> str | None:
-	"""The enabled Accounts Manager who got the role first (who follows up when nobody else is named), in one
-	query."""
-	has_role = DocType("Has Role")
-	user = DocType("User")
-	rows = (
-		frappe.qb.from_(has_role)
-		.join(user)
-		.on(user.name == has_role.parent)
-		.select(user.name)
+def accounts_managers() -> list[dict]:
+	"""The enabled Accounts Managers (name, email), who got the role first first, in one query: they receive
+	the digest and follow up when nobody else is named."""
+	query, has_role, user = linked("Has Role", "parent", "User")
+	return (
+		query.select(user.name, user.email)
+		.distinct()
 		.where(has_role.role == "Accounts Manager")
 		.where(has_role.parenttype == "User")
 		.where(user.enabled == 1)
 		.where(user.name.notin(("Administrator", "Guest")))
 		.orderby(has_role.creation)
-		.limit(1)
-		.run(pluck=True)
+		.run(as_dict=True)
 	)
-	return rows[0] if rows else None
+
+
+def first_accounts_manager() -> str | None:
+	"""The enabled Accounts Manager who got the role first (who follows up when nobody else is named)."""
+	managers = accounts_managers()
+	return managers[0].name if managers else None

@@ -7,10 +7,30 @@ import frappe
 from erpnext.accounts.utils import get_currency_precision
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import cint
+from frappe.query_builder.functions import Sum
+from frappe.utils import cint, getdate
 
 from relance_app.api.access import permitted_customers
 from relance_app.common.constants import CHANNEL_LABELS
+from relance_app.common.query import linked
+
+# The hidden column that gives each row's Currency fields their currency ("options": "currency").
+CURRENCY_COLUMN = {
+	"fieldname": "currency",
+	"label": _("Currency"),
+	"fieldtype": "Link",
+	"options": "Currency",
+	"hidden": 1,
+}
+
+
+def dated_company_filters(filters: dict | None) -> frappe._dict:
+	"""A report's filters with the company required and the report date as a date (today when not given)."""
+	filters = frappe._dict(filters or {})
+	if not filters.get("company"):
+		frappe.throw(_("Select a company."))
+	filters.report_date = getdate(filters.get("report_date"))
+	return filters
 
 
 def channel_label(channel: str) -> str:
@@ -53,3 +73,40 @@ def restrict_to_customers(query, field, company: str | None = None):
 	if not customers:
 		return None
 	return query.where(field.isin(customers))
+
+
+def open_invoices(filters, *fields: str) -> list[dict]:
+	"""Per Sales Invoice of ``filters.company`` open on ``filters.report_date``: name, customer, due date, the
+	invoice's `fields` (and "customer_group" when asked), and its outstanding from the Payment Ledger, in one
+	grouped query, narrowed to ``filters.customer`` / ``filters.customer_group`` and to the customers the user
+	may see."""
+	query, ple, si = linked("Payment Ledger Entry", "against_voucher_no", "Sales Invoice")
+	columns = [
+		si.name,
+		si.customer,
+		si.due_date,
+		*(si[field] for field in fields if field != "customer_group"),
+	]
+	customer = DocType("Customer")
+	if "customer_group" in fields or filters.get("customer_group"):
+		query = query.join(customer).on(customer.name == si.customer)
+		columns.append(customer.customer_group)
+	outstanding = Sum(ple.amount)
+	query = (
+		query.select(*columns, outstanding.as_("outstanding"))
+		.where(ple.against_voucher_type == "Sales Invoice")
+		.where(ple.company == filters.company)
+		.where(ple.party_type == "Customer")
+		.where(ple.account_type == "Receivable")
+		.where(ple.delinked == 0)
+		.where(ple.posting_date <= filters.report_date)
+		.where(si.docstatus == 1)
+		.groupby(*columns)
+		.having(outstanding > 0)
+	)
+	if filters.get("customer"):
+		query = query.where(si.customer == filters.customer)
+	if filters.get("customer_group"):
+		query = query.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
+	query = restrict_to_customers(query, si.customer, filters.company)
+	return query.run(as_dict=True) if query else []

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
 from frappe.utils import escape_html
 
+from relance_app.common.parties import accounts_managers
 from relance_app.dunning.evidence import steps_needing_attention
 from relance_app.dunning.register import chain_companies, chain_head
 from relance_app.dunning.report import RunReport
@@ -90,18 +90,5 @@ def _register_section() -> str:
 
 
 def _accounts_managers() -> list[str]:
-	has_role = DocType("Has Role")
-	user = DocType("User")
-	rows = (
-		frappe.qb.from_(has_role)
-		.join(user)
-		.on(user.name == has_role.parent)
-		.select(user.email)
-		.distinct()
-		.where(has_role.role == "Accounts Manager")
-		.where(has_role.parenttype == "User")
-		.where(user.enabled == 1)
-		.where(user.name.notin(("Administrator", "Guest")))
-		.run(pluck=True)
-	)
-	return [email for email in rows if email]
+	"""The digest's recipients: every enabled Accounts Manager's email, once."""
+	return list(dict.fromkeys(row.email for row in accounts_managers() if row.email))

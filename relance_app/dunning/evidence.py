@@ -18,10 +18,10 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
 from frappe.utils import getdate, now_datetime, strip_html_tags
 
 from relance_app.common.constants import ENTRY_TYPES
+from relance_app.common.query import linked
 from relance_app.dunning.channels import Effect
 from relance_app.dunning.register import SEALED_STATUSES
 from relance_app.dunning.report import RunReport
@@ -300,13 +300,9 @@ def _write_step(
 
 def steps_needing_attention(*, company: str | None = None, customers: list[str] | None = None) -> list[dict]:
 	"""Automatic steps waiting for a person, on invoices still unpaid, oldest first."""
-	log = DocType("Dunning Contact Log")
-	si = DocType("Sales Invoice")
+	query, log, si = linked("Dunning Contact Log", "sales_invoice", "Sales Invoice")
 	query = (
-		frappe.qb.from_(log)
-		.join(si)
-		.on(si.name == log.sales_invoice)
-		.select(
+		query.select(
 			log.name,
 			log.customer,
 			log.customer_name,
@@ -345,3 +341,22 @@ def mark_broken_promises(action: Action) -> None:
 		pluck="name",
 	)
 	update_log_rows(broken, {"status": "Failed", "notes": _("Promise not kept: dunning resumed.")})
+
+
+def log_entry(invoice, entry_type: str, *, ignore_permissions: bool = False, **fields) -> str:
+	"""A contact-log entry on `invoice` (a Sales Invoice or a row with name, customer and company), dated now,
+	inserted through the document API: as the user, so the log's own permissions apply, unless the caller
+	checked access another way (`ignore_permissions`: the debtor portal's token)."""
+	entry = frappe.get_doc(
+		{
+			"doctype": "Dunning Contact Log",
+			"customer": invoice.customer,
+			"company": invoice.company,
+			"sales_invoice": invoice.name,
+			"entry_type": entry_type,
+			"contact_date": now_datetime(),
+			**fields,
+		}
+	)
+	entry.insert(ignore_permissions=ignore_permissions)
+	return entry.name

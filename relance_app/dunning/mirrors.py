@@ -121,32 +121,20 @@ def _last_contact_per_invoice(invoices: list[str]) -> dict[str, date]:
 
 def _in_litigation(invoices: list[str]) -> set[str]:
 	"""Invoices taken to the injonction de payer (a Litigation entry, litigation.stage): they keep that status."""
-	if not invoices:
-		return set()
-	log = DocType("Dunning Contact Log")
-	rows = (
-		frappe.qb.from_(log)
-		.select(log.sales_invoice)
-		.distinct()
-		.where(log.sales_invoice.isin(invoices))
-		.where(log.entry_type == "Litigation")
-		.where(log.status == "Done")
-		.run(pluck=True)
-	)
-	return set(rows)
+	return _invoices_with_entry(invoices, entry_type="Litigation", status="Done")
 
 
 def _needing_attention(invoices: list[str]) -> set[str]:
 	"""Invoices with an automatic step that failed too often and waits for a person (evidence.MAX_ATTEMPTS)."""
+	return _invoices_with_entry(invoices, status=NEEDS_ATTENTION)
+
+
+def _invoices_with_entry(invoices: list[str], **values) -> set[str]:
+	"""Those of `invoices` with a contact-log entry having these field values, in one query."""
 	if not invoices:
 		return set()
 	log = DocType("Dunning Contact Log")
-	rows = (
-		frappe.qb.from_(log)
-		.select(log.sales_invoice)
-		.distinct()
-		.where(log.sales_invoice.isin(invoices))
-		.where(log.status == NEEDS_ATTENTION)
-		.run(pluck=True)
-	)
-	return set(rows)
+	query = frappe.qb.from_(log).select(log.sales_invoice).distinct().where(log.sales_invoice.isin(invoices))
+	for field, value in values.items():
+		query = query.where(log[field] == value)
+	return set(query.run(pluck=True))

@@ -23,12 +23,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import frappe
 from frappe import _
 from frappe.contacts.doctype.address.address import get_address_display, get_default_address
-from frappe.query_builder import DocType
 from frappe.utils import getdate
 
 from relance_app.common.constants import DONE_STATUSES
 from relance_app.common.invoices import CENT
 from relance_app.common.parties import company_details, customer_details
+from relance_app.common.query import linked
 from relance_app.engine.law import B2B, B2C, PUBLIC
 from relance_app.engine.text import html_lines
 from relance_app.formal_notice.letter import DEFAULT_DEADLINE_DAYS, notice_deadline
@@ -172,13 +172,9 @@ def _notices(customer: str, company: str) -> dict[str, dict]:
 	)
 	if not invoices:
 		return {}
-	log = DocType("Dunning Contact Log")
-	dunning = DocType("Dunning")
+	query, log, dunning = linked("Dunning Contact Log", "dunning", "Dunning")
 	rows = (
-		frappe.qb.from_(log)
-		.join(dunning)
-		.on(dunning.name == log.dunning)
-		.select(
+		query.select(
 			log.sales_invoice,
 			log.dunning,
 			log.dunning_policy,

@@ -24,38 +24,27 @@ def build_dossier(customer: str, company: str, today: date) -> dict:
 	claim = litigation_claim(customer, company, today)
 	invoices = [row["invoice"] for row in claim["rows"]]
 	pieces = []
+
+	def add(label: str, day, file_name: str, content: bytes, detail: str = "") -> None:
+		pieces.append(P.piece(len(pieces) + 1, label, day, file_name, content, detail=detail))
+
 	for row in claim["rows"]:
-		pieces.append(
-			P.piece(
-				len(pieces) + 1,
-				"Facture n° {} du {}".format(row["invoice"], relance_date(row["posting_date"])),
-				row["posting_date"],
-				"facture-{}.pdf".format(row["invoice"]),
-				P.invoice_pdf(row["invoice"]),
-			)
+		label = "Facture n° {} du {}".format(row["invoice"], relance_date(row["posting_date"]))
+		add(
+			label, row["posting_date"], "facture-{}.pdf".format(row["invoice"]), P.invoice_pdf(row["invoice"])
 		)
 	entries = P.log_entries(invoices)
-	pieces.append(
-		P.piece(
-			len(pieces) + 1,
-			f"Historique des relances (extrait du journal, {len(entries)} entrées)",
-			claim["date"],
-			"historique-relances.pdf",
-			P.page_pdf(P.contact_log_html(claim, entries), "Historique des relances"),
-		)
-	)
+	history = P.page_pdf(P.contact_log_html(claim, entries), "Historique des relances")
+	label = f"Historique des relances (extrait du journal, {len(entries)} entrées)"
+	add(label, claim["date"], "historique-relances.pdf", history)
 	for notice in claim["notices"]:
-		pieces.append(
-			P.piece(
-				len(pieces) + 1,
-				"Mise en demeure {} du {}".format(notice["dunning"], relance_date(notice["sent_on"])),
-				notice["sent_on"],
-				"mise-en-demeure-{}.pdf".format(notice["dunning"]),
-				P.notice_pdf(notice["dunning"]),
-				detail="Lettre recommandée avec AR n° {}".format(notice["tracking_number"])
-				if notice["tracking_number"]
-				else "",
-			)
+		tracking = notice["tracking_number"]
+		add(
+			"Mise en demeure {} du {}".format(notice["dunning"], relance_date(notice["sent_on"])),
+			notice["sent_on"],
+			"mise-en-demeure-{}.pdf".format(notice["dunning"]),
+			P.notice_pdf(notice["dunning"]),
+			detail=f"Lettre recommandée avec AR n° {tracking}" if tracking else "",
 		)
 	request = P.request_html(claim, pieces)
 	bordereau = P.bordereau_html(claim, pieces)

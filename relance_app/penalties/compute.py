@@ -108,23 +108,11 @@ def penalties_for_instalments(
 
 
 def penalties_for_items(
-	items: Sequence[tuple[str, InstalmentTerms, date, date | None]],
-	*,
-	today: date,
-	debtor: str,
-	policy: str | None = None,
-	policy_terms: dict[str, PenaltyTerms] | None = None,
-	proceedings_date: date | None = None,
+	items: Sequence[tuple[str, InstalmentTerms, date, date | None]], **options
 ) -> dict[str, PenaltyResult]:
-	"""Per `Instalment.key`, the engine's result for that instalment (its share of the invoice's €40)."""
-	claims = invoice_penalties(
-		items,
-		today=today,
-		debtor=debtor,
-		policy=policy,
-		policy_terms=policy_terms,
-		proceedings_date=proceedings_date,
-	)
+	"""Per `Instalment.key`, the engine's result for that instalment (its share of the invoice's €40);
+	`options` are `invoice_penalties`' (today, debtor, policy...)."""
+	claims = invoice_penalties(items, **options)
 	return {key: result for claim in claims.values() for key, result in claim.by_key().items()}
 
 

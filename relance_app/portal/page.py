@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
 from frappe.utils import fmt_money, formatdate, getdate, nowdate
 from schwifty import IBAN
 
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import company_details, payment_links
+from relance_app.common.query import linked
 from relance_app.engine.epc_qr import EPCError, epc_payload, qr_svg
 from relance_app.engine.errors import N_
 from relance_app.engine.portal_token import Claim
@@ -112,13 +112,9 @@ def online_payment_gateway(company: str, currency: str) -> str | None:
 	None when the company has set up no online payment in that currency."""
 	if not currency:
 		return None
-	gateway = DocType("Payment Gateway Account")
-	account = DocType("Account")
+	query, gateway, account = linked("Payment Gateway Account", "payment_account", "Account")
 	rows = (
-		frappe.qb.from_(gateway)
-		.join(account)
-		.on(account.name == gateway.payment_account)
-		.select(gateway.name)
+		query.select(gateway.name)
 		.where(gateway.currency == currency)
 		.where(account.company == company)
 		.orderby(gateway.is_default, order=frappe.qb.desc)

@@ -18,6 +18,7 @@ from frappe.www.printview import get_print_style, get_rendered_template
 
 from relance_app.common.parties import first_accounts_manager, payment_links
 from relance_app.common.portal_links import PortalDenied, check_token
+from relance_app.dunning.evidence import log_entry
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.engine.errors import N_
 from relance_app.portal.page import DISPUTE_REASONS, online_payment_gateway
@@ -219,20 +220,7 @@ def pay_online(t: str | None = None, invoice: str | None = None) -> dict:
 
 def _log(row, entry_type: str, **fields) -> str:
 	# Guest has no right on the log: the token check above is the permission.
-	entry = frappe.get_doc(
-		{
-			"doctype": LOG,
-			"customer": row.customer,
-			"company": row.company,
-			"sales_invoice": row.name,
-			"entry_type": entry_type,
-			"direction": "Inbound",
-			"contact_date": frappe.utils.now_datetime(),
-			**fields,
-		}
-	)
-	entry.insert(ignore_permissions=True)
-	return entry.name
+	return log_entry(row, entry_type, direction="Inbound", ignore_permissions=True, **fields)
 
 
 def task_owner(customer: str) -> str:

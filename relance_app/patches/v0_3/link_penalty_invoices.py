@@ -8,21 +8,17 @@ DUNN-00012).
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
-from frappe.query_builder import DocType
 
+from relance_app.common.query import linked
 from relance_app.formal_notice.penalty_invoice import INDEMNITY_ITEM, PENALTY_ITEM
 from relance_app.setup.custom_fields import PENALTY_INVOICE_LINK
 
 
 def execute():
 	create_custom_fields({"Sales Invoice": [PENALTY_INVOICE_LINK]}, update=True)
-	si = DocType("Sales Invoice")
-	item = DocType("Sales Invoice Item")
+	query, item, si = linked("Sales Invoice Item", "parent", "Sales Invoice")
 	invoices = (
-		frappe.qb.from_(si)
-		.join(item)
-		.on(item.parent == si.name)
-		.select(si.name, si.customer, si.company, si.remarks)
+		query.select(si.name, si.customer, si.company, si.remarks)
 		.distinct()
 		.where(item.parenttype == "Sales Invoice")
 		.where(item.item_code.isin((PENALTY_ITEM, INDEMNITY_ITEM)))

@@ -14,15 +14,16 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Max, Sum
+from frappe.query_builder.functions import Max
 from frappe.utils import add_days, date_diff, flt, getdate
 
 from relance_app.common.constants import DONE_STATUSES
 from relance_app.desk.reports import (
+	CURRENCY_COLUMN,
 	company_currency,
 	currency_precision,
-	customer_group_subtree,
-	restrict_to_customers,
+	dated_company_filters,
+	open_invoices,
 )
 
 # (fieldname, lowest days overdue, highest days overdue): an invoice falls in the first that fits.
@@ -42,11 +43,7 @@ def execute(filters: dict | None = None):
 
 
 def validate_filters(filters: dict | None) -> frappe._dict:
-	filters = frappe._dict(filters or {})
-	if not filters.get("company"):
-		frappe.throw(_("Select a company."))
-	filters.report_date = getdate(filters.get("report_date"))
-	return filters
+	return dated_company_filters(filters)
 
 
 def get_data(filters: dict) -> list[dict]:
@@ -114,40 +111,7 @@ def bucket_of(days_overdue: int) -> str:
 
 def _outstanding_invoices(filters: dict) -> list:
 	"""Per invoice: its outstanding on the date, from the Payment Ledger (one grouped query)."""
-	ple = DocType("Payment Ledger Entry")
-	si = DocType("Sales Invoice")
-	customer = DocType("Customer")
-	outstanding = Sum(ple.amount)
-	query = (
-		frappe.qb.from_(ple)
-		.join(si)
-		.on(si.name == ple.against_voucher_no)
-		.join(customer)
-		.on(customer.name == si.customer)
-		.select(
-			si.name,
-			si.customer,
-			si.customer_name,
-			customer.customer_group,
-			si.due_date,
-			outstanding.as_("outstanding"),
-		)
-		.where(ple.against_voucher_type == "Sales Invoice")
-		.where(ple.company == filters.company)
-		.where(ple.party_type == "Customer")
-		.where(ple.account_type == "Receivable")
-		.where(ple.delinked == 0)
-		.where(ple.posting_date <= filters.report_date)
-		.where(si.docstatus == 1)
-		.groupby(si.name, si.customer, si.customer_name, customer.customer_group, si.due_date)
-		.having(outstanding > 0)
-	)
-	if filters.get("customer"):
-		query = query.where(si.customer == filters.customer)
-	if filters.get("customer_group"):
-		query = query.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
-	query = restrict_to_customers(query, si.customer, filters.company)
-	return query.run(as_dict=True) if query else []
+	return open_invoices(filters, "customer_name", "customer_group")
 
 
 def _highest_levels(invoices: list[str], until) -> dict[str, tuple[int, str | None]]:
@@ -217,13 +181,7 @@ def get_columns() -> list[dict]:
 		},
 		{"fieldname": "level_title", "label": _("Level Title"), "fieldtype": "Data", "width": 150},
 		{"fieldname": "last_contact", "label": _("Last Contact"), "fieldtype": "Date", "width": 110},
-		{
-			"fieldname": "currency",
-			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
-			"hidden": 1,
-		},
+		CURRENCY_COLUMN,
 	]
 
 

@@ -14,11 +14,15 @@ from datetime import date, timedelta
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
-from frappe.query_builder.functions import Sum
 from frappe.utils import flt, format_date, getdate
 
-from relance_app.desk.reports import company_currency, currency_precision, restrict_to_customers
+from relance_app.desk.reports import (
+	CURRENCY_COLUMN,
+	company_currency,
+	currency_precision,
+	dated_company_filters,
+	open_invoices,
+)
 
 
 def execute(filters: dict | None = None):
@@ -28,16 +32,12 @@ def execute(filters: dict | None = None):
 
 
 def validate_filters(filters: dict | None) -> frappe._dict:
-	filters = frappe._dict(filters or {})
-	if not filters.get("company"):
-		frappe.throw(_("Select a company."))
-	filters.report_date = getdate(filters.get("report_date"))
-	return filters
+	return dated_company_filters(filters)
 
 
 def expected_on(row, report_date: date) -> date:
 	"""When the invoice is expected paid: its prediction, else its due date, never before the report date."""
-	day = getdate(row.predicted or row.due_date)
+	day = getdate(row.dunning_predicted_payment_date or row.due_date)
 	return max(day, report_date)
 
 
@@ -69,40 +69,13 @@ def get_data(filters: dict) -> list[dict]:
 		)
 		row["amount"] = flt(row["amount"] + outstanding, precision)
 		row["invoices"] += 1
-		row["predicted"] += 1 if inv.predicted else 0
+		row["predicted"] += 1 if inv.dunning_predicted_payment_date else 0
 	return [weeks[start] for start in sorted(weeks)]
 
 
 def _open_invoices(filters: dict) -> list:
 	"""Per invoice open on the date: its outstanding from the Payment Ledger (one grouped query)."""
-	ple = DocType("Payment Ledger Entry")
-	si = DocType("Sales Invoice")
-	outstanding = Sum(ple.amount)
-	query = (
-		frappe.qb.from_(ple)
-		.join(si)
-		.on(si.name == ple.against_voucher_no)
-		.select(
-			si.name,
-			si.customer,
-			si.due_date,
-			si.dunning_predicted_payment_date.as_("predicted"),
-			outstanding.as_("outstanding"),
-		)
-		.where(ple.against_voucher_type == "Sales Invoice")
-		.where(ple.company == filters.company)
-		.where(ple.party_type == "Customer")
-		.where(ple.account_type == "Receivable")
-		.where(ple.delinked == 0)
-		.where(ple.posting_date <= filters.report_date)
-		.where(si.docstatus == 1)
-		.groupby(si.name, si.customer, si.due_date, si.dunning_predicted_payment_date)
-		.having(outstanding > 0)
-	)
-	if filters.get("customer"):
-		query = query.where(si.customer == filters.customer)
-	query = restrict_to_customers(query, si.customer, filters.company)
-	return query.run(as_dict=True) if query else []
+	return open_invoices(filters, "dunning_predicted_payment_date")
 
 
 def get_columns() -> list[dict]:
@@ -123,13 +96,7 @@ def get_columns() -> list[dict]:
 			"fieldtype": "Int",
 			"width": 150,
 		},
-		{
-			"fieldname": "currency",
-			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
-			"hidden": 1,
-		},
+		CURRENCY_COLUMN,
 	]
 
 

@@ -37,6 +37,7 @@ from frappe.query_builder.functions import IfNull, Max, Min, Sum
 from frappe.utils import add_days, date_diff, flt, get_datetime, getdate
 
 from relance_app.common.constants import DONE_STATUSES
+from relance_app.common.query import linked
 from relance_app.desk.reports import (
 	company_currency,
 	currency_precision,
@@ -155,13 +156,9 @@ def _share(part: int, whole: int) -> float:
 
 def _levels_received(filters: dict) -> list:
 	"""Per invoice, policy and level: the first automatic contact at that level within the period."""
-	log = DocType("Dunning Contact Log")
-	si = DocType("Sales Invoice")
+	query, log, si = linked("Dunning Contact Log", "sales_invoice", "Sales Invoice")
 	query = (
-		frappe.qb.from_(log)
-		.join(si)
-		.on(si.name == log.sales_invoice)
-		.select(
+		query.select(
 			log.sales_invoice.as_("invoice"),
 			si.customer,
 			log.dunning_policy.as_("policy"),
