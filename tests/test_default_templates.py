@@ -164,7 +164,9 @@ def test_call_recap_does_not_claim_an_agreement(name):
 
 def test_the_upgrade_recognises_earlier_shipped_bodies_only():
 	recap = shipped("Relance J+10 - Récapitulatif après appel")
-	current = recap.body()
+	# 0.8 adds the customer-page button: the 0.5 body is the current one without it.
+	current = recap.body().replace(PORTAL_BLOCK["fr"], "")
+	assert current != recap.body()
 	# The body shipped before 0.5 differed by one sentence: "as agreed", although nothing was agreed.
 	earlier = current.replace(
 		"Nous vous remercions de bien vouloir nous faire parvenir votre règlement d'ici le",
@@ -178,4 +180,50 @@ def test_the_upgrade_recognises_earlier_shipped_bodies_only():
 	# The bodies 0.5 rewords are new: the patch replaces the stored earlier ones with them.
 	for name in (*FORMAL_NOTICE.values(), *OVERDUE.values(), "Dunning D+10 - Call summary"):
 		assert not shipped(name).is_earlier_version(shipped(name).body()), name
-	assert not recap.is_earlier_version(current)
+		# ... and the 0.5 bodies, the button of 0.8 aside, are earlier versions now.
+		language = shipped(name).language
+		assert shipped(name).is_earlier_version(shipped(name).body().replace(PORTAL_BLOCK[language], "")), (
+			name
+		)
+	assert recap.is_earlier_version(current)
+	assert not recap.is_earlier_version(recap.body())
+
+
+def _portal_block(language: str) -> str:
+	text = inline_includes(f'{{% include "_payment.{language}.html" %}}')
+	return text[: text.index("{%- endif %}") + len("{%- endif %}")] + "\n"
+
+
+PORTAL_BLOCK = {language: _portal_block(language) for language in ("fr", "en")}
+PORTAL_LABEL = {"fr": "Voir et régler mes factures", "en": "View and pay my invoices"}
+
+
+@pytest.mark.parametrize("template", DEFAULT_TEMPLATES, ids=lambda t: t.name)
+def test_every_reminder_shows_the_customer_page_button_when_there_is_a_link(template):
+	context = sample_context()
+	body = render(template.body(), context)
+	if "thank_you" in template.file:
+		assert context["portal_link"] not in body
+		return
+	assert f'<a href="{context["portal_link"]}"' in body
+	assert PORTAL_LABEL[template.language] in body
+
+
+@pytest.mark.parametrize("template", DEFAULT_TEMPLATES, ids=lambda t: t.name)
+def test_a_reminder_renders_without_a_link_or_with_an_empty_one(template):
+	without = sample_context()
+	del without["portal_link"]  # a context built before the customer page existed
+	empty = sample_context()
+	empty["portal_link"] = ""  # no link for this customer
+	for context in (without, empty):
+		body = render(template.body(), context)
+		assert PORTAL_LABEL[template.language] not in body
+		assert "ACC-SINV-2026-00042" in body
+
+
+def test_the_shipped_sms_carries_the_customer_page_link():
+	[sms] = [level for level in default_policy().levels if level.channel.value == "sms"]
+	context = sample_context()
+	assert context["portal_link"] in render(sms.template, context, html=False)
+	context["portal_link"] = ""
+	assert context["payment_link"] in render(sms.template, context, html=False)

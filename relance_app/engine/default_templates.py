@@ -5,9 +5,10 @@ means, signature) through ``{% include %}``. An ERPNext Email Template is a sing
 inlines the partials: what is installed is self-contained and renders with `engine.render.render`.
 
 A site keeps the bodies it was installed with. `is_earlier_version` tells a stored body that is still exactly
-one the app shipped before (by its SHA-256, `SHIPPED_BODY_HASHES`) from one a user edited: the upgrade patch
-(patches/v0_5/update_shipped_templates) replaces only the former. When a body changes, add the hash of the
-version it replaces (`body_hash(template.body())` before the change) to that list.
+one the app shipped before (by its SHA-256, `SHIPPED_BODY_HASHES`) from one a user edited: the upgrade patches
+(patches/v0_5/update_shipped_templates, rerun by v0_8/portal_link_in_templates) replace only the former. When
+a body changes, add the hash of the version it replaces (`body_hash(template.body())` before the change) to
+that list.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def body_hash(body: str) -> str:
 	return hashlib.sha256(body.replace("\r\n", "\n").strip().encode("utf-8")).hexdigest()
 
 
-# The bodies shipped before 0.5, as installed and as the v0_3 patch rewrote them (prefixed filters).
+# The bodies shipped before 0.5, as installed and as the v0_3 patch rewrote them (prefixed filters), then the
+# 0.5 bodies (before the customer-page button of 0.8).
 SHIPPED_BODY_HASHES: dict[str, tuple[str, ...]] = {
 	"Relance J-5 - Rappel amical": (
 		"d39241d2f2c216a39993094234c6c1aed2a840bc7ae227ff921f0f377e2e5265",
@@ -119,18 +121,21 @@ SHIPPED_BODY_HASHES: dict[str, tuple[str, ...]] = {
 		"0197b1f762676ac5622cfaaf5fc5c3c15459287bfd700465f651ba915c5284af",
 		"fc70494add35275817aa2bab8ff09eee5ec8cf599cd8331262253389a38f4338",
 		"a1729ef8d8f43e24fde0db168c6e71711f4cf24a3a678f79c9585ba1ca77c621",
+		"8a46ad081dd321ab627c36d48696fcff5aa5c734215698e2832a38a9d7e2c1f9",
 	),
 	"Relance J+10 - Récapitulatif après appel": (
 		"af8923746e5145a77e92acf6f7d99df1cc25aea2b5ef0d39c3f61dd9b28afa22",
 		"e8294dfaabc5e0f8d7af31d395e907121420db8b312ac329e85b896207395c8e",
 		"30c324dd3c14d25f1eceea1272684de3d9aa886ac1e2d862e9f718f2dae31468",
 		"ab070a4a191e7c26e73f7b6d51bf99525eaa64769f6cb32188f084fe3ab10723",
+		"c138e56f21cb2e9a9c3f6727d35b90e5971a91b5e49020ae98b4f97c8beb5551",
 	),
 	"Relance J+30 - Mise en demeure": (
 		"f32de9800c9c4a01cc150e9e5c1d4e0ed3cc8d434847e4fdfb6bffa9f3b04e54",
 		"821c66d12c05fb2772f67ddb503565851c8dabfc7f3a5215ed8e9bed403a848a",
 		"428474bab13ced3c15d4bd692ebfc14cf6722435fddf939dd474d949c045709f",
 		"a71dea7f3568e45c3c103f50417ca1ae38782a29b805a54671d529925f6a0966",
+		"22c451ff72909a88eb50755b6771ee86b9dc8239961ada3ac1fcae3dd8098a54",
 	),
 	"Relance - Remerciement": ("bfb8939fa98c9477123091c1b97e3df86194c03bcb87655117251a44a2fe56d4",),
 	"Dunning D-5 - Friendly reminder": (
@@ -144,18 +149,21 @@ SHIPPED_BODY_HASHES: dict[str, tuple[str, ...]] = {
 		"66abd8505a7a1d8fc59ec5e2ed15bb774423260d44cffbdb25bfe98255b81183",
 		"c7c45503ec877b049376fad877f91ec2329c21a7cb827d2fa439fc30e6a6af77",
 		"9e89773e362d76c54183838c3b95f8958675973e243af9902c9bec19d5ce9796",
+		"7138d85066b98b92c66453743ea84a4d04015107152b9f8b0927d7faf8975dc4",
 	),
 	"Dunning D+10 - Call summary": (
 		"79b39b0d1f726cff1539c24ad579d57ce172457202ad182557c0f71bb3e856c0",
 		"9b1529a98d6befddb4b365980f364e5030205a1653e7c456841e3bc2fa0b8874",
 		"9fbb469268d54b9204a50dfa112fadb144d9280133c7d224a8282dc91b57ebd5",
 		"36e7d92aa43217b85973cbe0d1a2f41c010063879d70eb4361ba092050a62e70",
+		"10e0c69cc8ae5338857dfe0c8e3f3927046ecbb2c097adc0835bb57acd9886e2",
 	),
 	"Dunning D+30 - Formal notice": (
 		"210076a19f0af1b239a96e3c735e2a4a63a3fbecef580741020a5a73678ec1de",
 		"70730dcc4593dead5e887c5cd27ae83c0a684c8961ce59ef573c423fbc6ac22a",
 		"f6548c5df56706fe345afaa07855de2c8fa044fd767d2081bec0e4271c08e06e",
 		"2ac29de17db0252a210530077f9a48327280724da0d0bc48dc93b073926da3fa",
+		"24d8c455e14c91b7d6bef8fbaaa2c6b6cb8579186174a660b37ca88ea56cf4c1",
 	),
 	"Dunning - Thank you": ("5cb8b1c6ccffefbb7b68565a812c395ee90c3e035ad140a187d8f1eb33b7b5de",),
 }
