@@ -65,6 +65,19 @@ def permitted_rows(rows: list[dict], *, company: str | None = None) -> list[dict
 	return [row for row in rows if row["customer"] in allowed]
 
 
+def narrowed(query, customer_field, filters):
+	"""`query` narrowed to the report's customer group (when set) and to the customers the user may see;
+	None when they may see none. `customer_field`: the query's column holding the customer."""
+	if filters.get("customer_group"):
+		customer = DocType("Customer")
+		query = (
+			query.join(customer)
+			.on(customer.name == customer_field)
+			.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
+		)
+	return restrict_to_customers(query, customer_field, filters.company)
+
+
 def restrict_to_customers(query, field, company: str | None = None):
 	"""`query` narrowed to the customers whose invoices the user may read; None when they may read none."""
 	customers = permitted_customers(company)

@@ -41,8 +41,7 @@ from relance_app.common.query import linked
 from relance_app.desk.reports import (
 	company_currency,
 	currency_precision,
-	customer_group_subtree,
-	restrict_to_customers,
+	narrowed,
 )
 
 RESPONSE_WINDOW_DAYS = 7
@@ -177,14 +176,7 @@ def _levels_received(filters: dict) -> list:
 	)
 	if filters.get("dunning_policy"):
 		query = query.where(log.dunning_policy == filters.dunning_policy)
-	if filters.get("customer_group"):
-		customer = DocType("Customer")
-		query = (
-			query.join(customer)
-			.on(customer.name == si.customer)
-			.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
-		)
-	query = restrict_to_customers(query, si.customer, filters.company)
+	query = narrowed(query, si.customer, filters)
 	return query.run(as_dict=True) if query else []
 
 
@@ -309,14 +301,7 @@ def _ledger_total(filters: dict, *, until: date, since: date | None = None, vouc
 		query = query.where(ple.posting_date >= since)
 	if voucher_type:
 		query = query.where(ple.voucher_type == voucher_type)
-	if filters.get("customer_group"):
-		customer = DocType("Customer")
-		query = (
-			query.join(customer)
-			.on(customer.name == ple.party)
-			.where(customer.customer_group.isin(customer_group_subtree(filters.customer_group)))
-		)
-	query = restrict_to_customers(query, ple.party, filters.company)
+	query = narrowed(query, ple.party, filters)
 	return flt(query.run()[0][0]) if query else 0.0
 
 
