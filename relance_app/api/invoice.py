@@ -11,13 +11,16 @@ from frappe.utils import getdate, nowdate
 from relance_app.api.access import check_customer, check_invoices, check_step, checked_invoice
 from relance_app.common.parties import debtor_kind, default_sender, recipient_for
 from relance_app.common.policy_store import load_policies
+from relance_app.desk.reports import channel_label
 from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.mirrors import update_mirrors
+from relance_app.dunning.preview import invoice_outlook, reason_text
 from relance_app.dunning.report import RunReport
 from relance_app.dunning.run import execute_action
 from relance_app.dunning.selection import select_open_instalments
-from relance_app.engine.plan import Action, next_level
+from relance_app.engine.mirror import mirror_values
+from relance_app.engine.plan import Action, SkipReason, next_level
 
 
 @frappe.whitelist()
@@ -59,6 +62,45 @@ def get_invoice_dunning(invoice: str) -> dict:
 		"debtor_kind": debtor_kind(customer),
 		"predicted_payment_date": doc.get("dunning_predicted_payment_date"),
 		"history": history,
+		**_outlook(doc, history),
+	}
+
+
+def _outlook(doc, history: list[dict]) -> dict:
+	"""The banner's live truth, by the run's own code (dunning.preview.invoice_outlook): status, next step and
+	its date or why nothing is due, the pause, the open promise and the last contact."""
+	today = getdate(nowdate())
+	policy_name, items, outlook, _selection = invoice_outlook(doc.name, today)
+	status = doc.get("dunning_status") or "Not Started"
+	step = None
+	if items and policy_name:
+		policies = load_policies([policy_name])
+		policy = policies[policy_name]
+		status = mirror_values(
+			items,
+			policies,
+			{inst.key: policy_name for inst in items},
+			today,
+			None,
+			needs_attention=status == "Needs Attention",
+			litigation=status == "Litigation",
+		)["dunning_status"]
+		if outlook and outlook.level:
+			level = policy.level(outlook.level)
+			step = {"level": outlook.level, "label": f"{level.label} {level.title}", "on": outlook.on}
+	paused = doc.get("dunning_paused_until")
+	promise = next(
+		(row for row in history if row.entry_type == "Promise to Pay" and row.status == "Open"), None
+	)
+	contact = next((row for row in history if row.status in ("Sent", "Done")), None)
+	return {
+		"live_status": status,
+		"next_step": step,
+		"reason": reason_text(outlook) if items else None,
+		"held": bool(outlook and outlook.reason in (SkipReason.PAUSED, SkipReason.DISPUTED)),
+		"paused_until": paused if paused and getdate(paused) >= today else None,
+		"promise": {"date": promise.promised_date, "amount": promise.promised_amount} if promise else None,
+		"last_contact_entry": contact and {"date": contact.contact_date, "type": _(contact.entry_type)},
 	}
 
 
@@ -102,20 +144,39 @@ def preview_next_step(invoice: str) -> dict:
 	)
 	message = render_level_message(action.level, context)
 	recipient = recipient_for(action.customer, doc.contact_email)
-	step = next_level(action.instalments[0], load_policies([policy_name])[policy_name], today)
+	# The date and the hold come from the run's own plan (pause, promise, dispute, minimum gap), as on the banner.
+	_policy, _items, outlook, _selection = invoice_outlook(invoice, today)
 	return {
 		"policy": policy_name,
 		"level": action.level_number,
 		"level_title": action.level.title,
 		"label": action.level.label,
 		"channel": action.channel.value,
+		"channel_label": channel_label(action.channel.value),
 		"formal_notice": action.level.formal_notice,
-		"due_on": step[1] if step else today,
+		"due_on": outlook.on if outlook and outlook.on else today,
+		"reason": reason_text(outlook),
+		"held": bool(outlook and outlook.reason in (SkipReason.PAUSED, SkipReason.DISPUTED)),
 		"recipient": recipient.email if action.channel.value == "email" else recipient.mobile,
 		"subject": message.subject if message else "",
 		"body": message.body if message else "",
 		"penalties": context.get("penalties"),
 	}
+
+
+def _refuse_when_held(doc, today: date) -> None:
+	"""A pause or an open dispute holds every step, the manual one too: lift it first (one truth with the run)."""
+	paused = doc.get("dunning_paused_until")
+	if paused and getdate(paused) >= today:
+		frappe.throw(
+			_("Dunning of {0} is paused until {1}: resume it before sending a step.").format(
+				doc.name, frappe.format_value(getdate(paused), {"fieldtype": "Date"})
+			)
+		)
+	if frappe.db.exists(
+		"Dunning Contact Log", {"sales_invoice": doc.name, "entry_type": "Dispute", "status": "Open"}
+	):
+		frappe.throw(_("{0} is disputed: resolve the dispute before sending a step.").format(doc.name))
 
 
 @frappe.whitelist(methods=["POST"])
@@ -130,6 +191,7 @@ def send_next_step(invoice: str) -> dict:
 	policy_name, action, selection = _next_action(invoice, today)
 	check_step(action.level, action.invoices)
 	check_customer(action.customer)
+	_refuse_when_held(doc, today)
 	report = RunReport(day=today, dry_run=False)
 	execute_action(
 		policy_name, action, selection, today=today, dry_run=False, report=report, sender=default_sender()

@@ -411,3 +411,42 @@ def simulate(
 			results.append(result)
 		day += timedelta(days=1)
 	return results
+
+
+@dataclass(frozen=True)
+class Outlook:
+	"""Where one instalment stands on a day, by the run's own rules: the level it is due for and the day that
+	level goes out (`reason` None: due that day), or why nothing goes out and, where known, when it will.
+	`until`: the last day of the pause or promise that holds it back."""
+
+	key: str
+	level: int | None
+	on: date | None
+	reason: SkipReason | None = None
+	until: date | None = None
+
+	@property
+	def due(self) -> bool:
+		return self.reason is None
+
+
+def explain(
+	instalments: Iterable[Instalment],
+	policy: Policy,
+	today: date,
+	*,
+	holidays: Collection[date] = frozenset(),
+	last_contact: Mapping[str, date] | None = None,
+) -> dict[str, Outlook]:
+	"""Per instalment key, its `Outlook` on `today`: `plan` itself, read per instalment, so that a banner, a
+	preview or a worklist says what the run does (pause, promise, dispute, minimum gap, minimum amount...)."""
+	result = plan(instalments, policy, today, holidays=holidays, last_contact=last_contact)
+	outlooks: dict[str, Outlook] = {}
+	for action in result.actions:
+		for inst in action.instalments:
+			outlooks[inst.key] = Outlook(inst.key, action.level_number, today)
+	for skip in result.skipped:
+		inst = skip.instalment
+		until = {SkipReason.PAUSED: inst.paused_until, SkipReason.PROMISED: inst.promised_on}.get(skip.reason)
+		outlooks[inst.key] = Outlook(inst.key, skip.level, skip.next_on, skip.reason, until)
+	return outlooks
