@@ -14,7 +14,11 @@ before_uninstall = "relance_app.setup.install.before_uninstall"
 
 # Assets: the Relance buttons, indicator and summaries on ERPNext's forms and list
 doctype_js = {
-	"Sales Invoice": ["public/js/dunning_status.js", "public/js/sales_invoice.js"],
+	"Sales Invoice": [
+		"public/js/dunning_status.js",
+		"public/js/credit_insurance.js",
+		"public/js/sales_invoice.js",
+	],
 	"Customer": "public/js/customer.js",
 }
 doctype_list_js = {"Sales Invoice": ["public/js/dunning_status.js", "public/js/sales_invoice_list.js"]}
@@ -37,9 +41,12 @@ doc_events = {
 	"Payment Ledger Entry": {"on_submit": "relance_app.overrides.payments.payment_ledger_entry_on_submit"},
 	"Sales Invoice": {
 		"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel",
+		# assurance-crédit: a new invoice over the customer's insured credit limit is warned of, never blocked
+		"validate": "relance_app.overrides.credit_insurance.validate",
 		# the daily run reads only invoices with work due: these events ask it to read one again
 		"on_update_after_submit": "relance_app.dunning.selection.on_invoice_update_after_submit",
 	},
+	"Sales Order": {"validate": "relance_app.overrides.credit_insurance.validate"},
 	"Dunning Contact Log": {"on_change": "relance_app.dunning.selection.on_contact_log_change"},
 	"Dunning Policy": {
 		"on_update": "relance_app.dunning.selection.on_policy_update",
@@ -52,7 +59,8 @@ doc_events = {
 # Scheduler
 scheduler_events = {
 	# the daily escalation: long queue, it may fan out into background jobs
-	"daily_long": ["relance_app.dunning.run.run_daily"],
+	# then, as a job of its own (it cannot fail the run), the credit insurance declarations due: one ToDo each
+	"daily_long": ["relance_app.dunning.run.run_daily", "relance_app.dunning.insurance.run_daily"],
 }
 
 # App keys

@@ -13,6 +13,7 @@ from relance_app.common.parties import debtor_kind, default_sender, recipient_fo
 from relance_app.common.policy_store import load_policies
 from relance_app.desk.reports import channel_label
 from relance_app.dunning.context import build_context
+from relance_app.dunning.insurance import invoice_insurance
 from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.dunning.preview import invoice_outlook, reason_text
@@ -63,7 +64,17 @@ def get_invoice_dunning(invoice: str) -> dict:
 		"predicted_payment_date": doc.get("dunning_predicted_payment_date"),
 		"history": history,
 		**_outlook(doc, history),
+		"insurance": _insurance(invoice),
 	}
+
+
+def _insurance(invoice: str) -> dict | None:
+	"""The invoice's credit insurance deadlines for the banner; the banner shows without them on an error."""
+	try:
+		return invoice_insurance(invoice, getdate(nowdate()))
+	except Exception:
+		frappe.log_error(title=_("Credit insurance not read for {0}").format(invoice))
+		return None
 
 
 def _outlook(doc, history: list[dict]) -> dict:

@@ -22,6 +22,8 @@ ENTRY_TYPES = {
 	Channel.LETTER: "Letter",
 	Channel.REGISTERED_LETTER: "Registered Letter",
 }
+# The contact-log entry type of a payment default declared to a credit insurer (menace de sinistre).
+INSURER_DECLARATION = "Insurer Declaration"
 # Contact-log rows that are reminders (the formal notice recalls them).
 REMINDER_ENTRY_TYPES = tuple(ENTRY_TYPES.values())
 

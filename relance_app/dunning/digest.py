@@ -10,6 +10,7 @@ from frappe.utils import escape_html
 
 from relance_app.common.parties import accounts_managers
 from relance_app.dunning.evidence import steps_needing_attention
+from relance_app.dunning.insurance import declarations_due
 from relance_app.dunning.register import chain_companies, chain_head
 from relance_app.dunning.report import RunReport
 
@@ -22,7 +23,8 @@ def send_digest(report: RunReport) -> None:
 	if report.dry_run:
 		return
 	attention = steps_needing_attention()
-	if not (report.sent or report.failed or report.uncertain or report.batches or attention):
+	insurance = _insurance_due(report.day)
+	if not (report.sent or report.failed or report.uncertain or report.batches or attention or insurance):
 		return
 	if not frappe.db.get_single_value("Dunning Settings", "send_digest"):
 		return
@@ -40,7 +42,7 @@ def send_digest(report: RunReport) -> None:
 	if report.batches:
 		lines.append(_("Split into {0} background jobs.").format(len(report.batches)))
 	html = "<br>".join(escape_html(line) for line in lines)
-	html += _attention_section(attention) + _register_section()
+	html += _attention_section(attention) + _insurance_section(insurance) + _register_section()
 	frappe.sendmail(
 		recipients=recipients,
 		subject=_("Relances: daily summary"),
@@ -70,6 +72,38 @@ def _attention_section(steps: list[dict]) -> str:
 		items.append(_("... and {0} more: see the Dunning Worklist.").format(len(steps) - MAX_LISTED))
 	return "<p><strong>{}</strong></p><ul>{}</ul>".format(
 		escape_html(heading), "".join(f"<li>{escape_html(item)}</li>" for item in items)
+	)
+
+
+def _insurance_due(day) -> list:
+	# The credit insurance declarations are read apart: whatever goes wrong there, the digest still goes.
+	try:
+		return declarations_due(day)
+	except Exception:
+		frappe.log_error(title=_("Credit insurance declarations not read for the digest"))
+		return []
+
+
+def _insurance_section(rows: list) -> str:
+	if not rows:
+		return ""
+	items = [
+		_("{0} ({1}), {2}: declare to {3} (policy {4}) by {5}").format(
+			row.customer_name or row.customer,
+			row.customer,
+			row.invoice,
+			row.insurer,
+			row.policy_number,
+			frappe.format_value(row.cover.declaration_deadline, {"fieldtype": "Date"}),
+		)
+		+ (" " + _("(deadline passed)") if row.days_left < 0 else "")
+		for row in rows[:MAX_LISTED]
+	]
+	if len(rows) > MAX_LISTED:
+		items.append(_("... and {0} more: see the Dunning Worklist.").format(len(rows) - MAX_LISTED))
+	return "<p><strong>{}</strong></p><ul>{}</ul>".format(
+		escape_html(_("Credit insurance declarations due: {0}").format(len(rows))),
+		"".join(f"<li>{escape_html(item)}</li>" for item in items),
 	)
 
 

@@ -158,3 +158,25 @@ frappe.ui.form.on("Customer", {
 		);
 	},
 });
+// Relance: the customer's insured credit limit (assurance-crédit), per company whose policy covers it; red
+// when the receivable is over it (the part above is not insured).
+frappe.ui.form.on("Customer", {
+	refresh(frm) {
+		if (frm.is_new() || !frappe.model.can_read("Sales Invoice")) return;
+		frappe
+			.xcall("relance_app.api.insurance.get_customer_credit", { customer: frm.doc.name })
+			.then((positions) =>
+				(positions || []).forEach((p) =>
+					frm.dashboard.add_indicator(
+						__("Credit insurance {0}: {1} of {2}{3}", [
+							frappe.utils.escape_html(p.insurer),
+							format_currency(p.outstanding, p.currency),
+							format_currency(p.credit_limit, p.currency),
+							p.over_limit ? " · " + __("over the limit") : "",
+						]),
+						p.over_limit ? "red" : "green"
+					)
+				)
+			);
+	},
+});

@@ -25,11 +25,17 @@ relance.show_indicator = function (frm) {
 	// Drawn once the debtor kind is known (it says what the letters may claim); without it if the call fails
 	// or the user may not read the contact history that comes with it.
 	const name = frm.doc.name;
+	frm.__relance_insurance = null;
 	if (!frappe.model.can_read("Dunning Contact Log")) return relance.draw_indicator(frm, null);
 	frappe
 		.xcall("relance_app.api.invoice.get_invoice_dunning", { invoice: name })
 		.then(
-			(info) => info && info.debtor_kind,
+			(info) => {
+				// Credit insurance (credit_insurance.js): the declaration deadline on the banner, its button.
+				frm.__relance_insurance = (info && info.insurance) || null;
+				relance.insurance_buttons(frm);
+				return info && info.debtor_kind;
+			},
 			() => null
 		)
 		.then((kind) => frm.doc.name === name && relance.draw_indicator(frm, kind));
@@ -48,6 +54,7 @@ relance.draw_indicator = function (frm, debtor_kind) {
 			]);
 	}
 	if (debtor_kind) label += " · " + __("debtor: {0}", [__(debtor_kind)]);
+	if (frm.__relance_insurance) label += " · " + relance.insurance_label(frm.__relance_insurance);
 	if (frm.doc.dunning_predicted_payment_date && status !== "Closed") {
 		label +=
 			" · " +
@@ -62,7 +69,7 @@ relance.draw_indicator = function (frm, debtor_kind) {
 	// message area, above the tabs, so that it is seen on every tab.
 	frm.dashboard.set_headline_alert(
 		`<span class="relance-indicator indicator ${color}" data-relance-status="${status}">${text}</span>`,
-		RELANCE_HEADLINE_COLORS[status] || "blue"
+		relance.insurance_urgent(frm.__relance_insurance) ? "red" : RELANCE_HEADLINE_COLORS[status] || "blue"
 	);
 };
 

@@ -66,6 +66,7 @@ class DunningContactLog(Document):
 			"Bounce",
 			"Litigation",
 			"Handover",
+			"Insurer Declaration",
 		]
 		idempotency_key: DF.Data | None
 		is_automatic: DF.Check

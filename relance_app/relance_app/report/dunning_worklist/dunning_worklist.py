@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, getdate
+from frappe.utils import add_days, cint, flt, getdate
 from frappe.utils.background_jobs import is_job_enqueued
 
 from relance_app.common.compat import in_test
 from relance_app.common.readiness import assert_ready_to_run
 from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
 from relance_app.dunning import evidence, preview, run
+from relance_app.dunning.insurance import declarations_due
 
 DEFAULT_DAYS = 7
 # The preview walks every open instalment day by day: keep the horizon to what a person plans with.
@@ -55,7 +56,35 @@ def get_data(filters: dict) -> list[dict]:
 		}
 		for row in rows
 	]
-	return with_steps_needing_attention(filters, planned, precision)
+	return with_insurance_declarations(
+		filters, with_steps_needing_attention(filters, planned, precision), start, days, precision
+	)
+
+
+def with_insurance_declarations(filters, rows: list[dict], start, days: int, precision: int) -> list[dict]:
+	"""First, the credit-insured invoices whose declaration to the insurer (menace de sinistre) falls due by
+	the end of the horizon, dated on their declaration deadline; a late one says so."""
+	due = declarations_due(start, company=filters.get("company"), until=add_days(start, days))
+	if filters.get("customer"):
+		due = [row for row in due if row.customer == filters.customer]
+	declarations = [
+		{
+			"date": row.cover.declaration_deadline,
+			"customer": row.customer,
+			"customer_name": row.customer_name,
+			"channel": _("Insurer Declaration"),
+			"invoices": row.invoice,
+			"outstanding": flt(row.outstanding, precision),
+			"currency": row.currency,
+			"insurance": (
+				_("Deadline passed: declare to {0} (policy {1}) now")
+				if row.days_left < 0
+				else _("Declare to {0} (policy {1})")
+			).format(row.insurer, row.policy_number),
+		}
+		for row in due
+	]
+	return permitted_rows(declarations, company=filters.get("company")) + rows
 
 
 def with_steps_needing_attention(filters: dict, planned: list[dict], precision: int) -> list[dict]:
@@ -147,6 +176,7 @@ def get_columns() -> list[dict]:
 			"hidden": 1,
 		},
 		{"fieldname": "attention", "label": _("Needs Attention"), "fieldtype": "Data", "width": 300},
+		{"fieldname": "insurance", "label": _("Credit Insurance"), "fieldtype": "Data", "width": 260},
 		{
 			"fieldname": "contact_log",
 			"label": _("Contact Log"),
