@@ -38,6 +38,91 @@
 		frappe.show_alert({ message, indicator: "blue" }, 10);
 	};
 
+	// Per-row actions (issue 18): the invoice screen's whitelisted methods, which check permission and are POST.
+	const api = (method, args, done_message, report) =>
+		frappe
+			.call({ method: "relance_app.api." + method, args, type: "POST", freeze: true })
+			.then(() => {
+				frappe.show_alert({ message: done_message, indicator: "green" });
+				report.refresh();
+			});
+
+	// A row may list several invoices (one message per customer and level): ask which one.
+	const pick_invoice = (invoices, then) => {
+		if (invoices.length === 1) return then(invoices[0]);
+		frappe.prompt(
+			[{ fieldname: "invoice", fieldtype: "Select", label: __("Invoice"), options: invoices, reqd: 1 }],
+			(values) => then(values.invoice),
+			__("Which invoice?")
+		);
+	};
+
+	const ROW_ACTIONS = {
+		open(invoice) {
+			frappe.set_route("Form", "Sales Invoice", invoice);
+		},
+		log_call(invoice, report) {
+			frappe.model.with_doctype("Dunning Contact Log", () => {
+				const outcomes = frappe.meta
+					.get_docfield("Dunning Contact Log", "call_outcome")
+					.options.split("\n")
+					.filter(Boolean);
+				frappe.prompt(
+					[
+						{
+							fieldname: "outcome",
+							fieldtype: "Select",
+							label: __("Outcome"),
+							reqd: 1,
+							options: outcomes.map((value) => ({ value, label: __(value) })),
+						},
+						{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
+						{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date") },
+						{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
+					],
+					(values) => api("contacts.log_call", { invoice, ...values }, __("Call logged"), report),
+					__("Log a call: {0}", [invoice]),
+					__("Save")
+				);
+			});
+		},
+		send(invoice, report) {
+			frappe.confirm(__("Send the next dunning step for {0} now?", [bold(invoice)]), () =>
+				api("invoice.send_next_step", { invoice }, __("Step sent and logged"), report)
+			);
+		},
+		pause(invoice, report) {
+			frappe.prompt(
+				[
+					{ fieldname: "until", fieldtype: "Date", label: __("Pause until (empty: resume)") },
+					{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
+				],
+				(values) => api("contacts.pause_until", { invoice, ...values }, __("Saved"), report),
+				__("Pause reminders: {0}", [invoice]),
+				__("Save")
+			);
+		},
+	};
+
+	const ACTION_LABELS = () => ({
+		open: __("Open invoice"),
+		log_call: __("Log a call"),
+		send: __("Send now"),
+		pause: __("Pause"),
+	});
+
+	// Which actions a row offers: "Send now" not while paused or disputed, changes only to those who may.
+	const row_actions = (data) => {
+		const may_change = frappe.model.can_write("Sales Invoice") && frappe.model.can_create("Dunning Contact Log");
+		const actions = ["open"];
+		if (may_change) {
+			actions.push("log_call");
+			if (!["paused", "disputed", "excluded", "ladder_completed"].includes(data.hold)) actions.push("send");
+			actions.push("pause");
+		}
+		return actions;
+	};
+
 	frappe.query_reports["Dunning Worklist"] = {
 		filters: [
 			relance.report_filters.company(),
@@ -56,9 +141,21 @@
 				default: 7,
 				description: __("The report shows the From Date and this many days after it."),
 			},
+			{
+				fieldname: "show_waiting",
+				label: __("Show invoices with nothing due"),
+				fieldtype: "Check",
+				default: 1,
+			},
 		],
 
 		onload(report) {
+			report.page.wrapper.off("click.relance").on("click.relance", ".relance-row-action", (event) => {
+				const button = $(event.currentTarget);
+				const invoices = String(button.attr("data-invoices") || "").split(", ").filter(Boolean);
+				const action = ROW_ACTIONS[button.attr("data-action")];
+				if (action && invoices.length) pick_invoice(invoices, (invoice) => action(invoice, report));
+			});
 			if (!frappe.model.can_write("Dunning Policy")) {
 				return;
 			}
@@ -93,6 +190,20 @@
 		},
 
 		formatter(value, row, column, data, default_formatter) {
+			if (column.fieldname === "actions" && data && data.invoices) {
+				const labels = ACTION_LABELS();
+				const invoices = frappe.utils.escape_html(data.invoices);
+				return row_actions(data)
+					.map(
+						(action) =>
+							`<button class="btn btn-xs btn-default relance-row-action" data-action="${action}" data-invoices="${invoices}">${labels[action]}</button>`
+					)
+					.join(" ");
+			}
+			if (column.fieldname === "reason" && data && data.reason) {
+				const tone = data.hold ? "text-muted" : "text-success";
+				return `<span class="${tone}">${frappe.utils.escape_html(data.reason)}</span>`;
+			}
 			if (column.fieldname === "attention" && data && data.attention) {
 				return `<span class="text-danger">${frappe.utils.escape_html(data.attention)}</span>`;
 			}

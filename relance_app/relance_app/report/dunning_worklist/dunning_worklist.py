@@ -3,9 +3,16 @@
 The rows are the engine's own plan (`relance_app.dunning.preview.preview`): every open instalment walked day by
 day as if each step were carried out, so a customer due for level 2 today and level 3 in five days shows
 both. Nothing is sent by reading the report; "Run now" carries out today's steps for the selection.
+
+With "Show invoices with nothing due", every other open invoice gets a row saying why nothing goes out and
+when it will (paused until, promise until, dispute open, minimum gap, below the minimum amount, no level due
+before...), read from the engine's own decision for the From Date (`dunning.preview.explain_selection`). Each
+row offers the invoice screen's actions (open, log a call, send now, pause) through their whitelisted methods.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 import frappe
 from frappe import _
@@ -13,10 +20,13 @@ from frappe.utils import add_days, cint, flt, getdate
 from frappe.utils.background_jobs import is_job_enqueued
 
 from relance_app.common.compat import in_test
+from relance_app.common.policy_store import load_policies
 from relance_app.common.readiness import assert_ready_to_run
 from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
 from relance_app.dunning import evidence, preview, run
 from relance_app.dunning.insurance import declarations_due
+from relance_app.dunning.selection import select_open_instalments
+from relance_app.engine.plan import SkipReason
 
 DEFAULT_DAYS = 7
 # The preview walks every open instalment day by day: keep the horizon to what a person plans with.
@@ -56,9 +66,55 @@ def get_data(filters: dict) -> list[dict]:
 		}
 		for row in rows
 	]
-	return with_insurance_declarations(
-		filters, with_steps_needing_attention(filters, planned, precision), start, days, precision
-	)
+	for row in planned:
+		row["reason"] = _("Due today") if row["date"] == start else ""
+	rows = with_steps_needing_attention(filters, planned, precision)
+	if cint(filters.get("show_waiting")):
+		rows += waiting_rows(filters, start, rows, precision)
+	return with_insurance_declarations(filters, rows, start, days, precision)
+
+
+def waiting_rows(filters: dict, start, shown: list[dict], precision: int) -> list[dict]:
+	"""One row per open invoice with no step in the window: why nothing goes out, and when it will."""
+	customers = [filters.customer] if filters.get("customer") else None
+	selection = select_open_instalments(start, company=filters.get("company"), customers=customers)
+	outlooks = preview.explain_selection(selection, start)
+	listed = {name for row in shown for name in str(row.get("invoices") or "").split(", ") if name}
+	per_invoice = defaultdict(list)
+	for inst in selection.instalments:
+		if inst.invoice not in listed:
+			per_invoice[inst.invoice].append(inst)
+	rows = []
+	for invoice, items in sorted(per_invoice.items()):
+		found = [outlooks[inst.key] for inst in items if inst.key in outlooks]
+		policy_name = found[0][0] if found else None
+		outlook = preview.first_outlook([o for _p, o in found])
+		if outlook is not None and outlook.reason is SkipReason.PAID:
+			continue
+		level = _level(policy_name, outlook)
+		rows.append(
+			{
+				"date": outlook.on if outlook else None,
+				"customer": items[0].customer,
+				"customer_name": items[0].customer_name,
+				"policy": policy_name,
+				"level": outlook.level if outlook else None,
+				"level_title": level.title if level else None,
+				"channel": channel_label(level.channel.value) if level else None,
+				"invoices": invoice,
+				"outstanding": flt(sum(inst.outstanding for inst in items), precision),
+				"currency": items[0].currency,
+				"reason": preview.reason_text(outlook),
+				"hold": outlook.reason.value if outlook and outlook.reason else None,
+			}
+		)
+	return permitted_rows(rows, company=filters.get("company"))
+
+
+def _level(policy_name: str | None, outlook):
+	if not policy_name or not outlook or not outlook.level:
+		return None
+	return load_policies([policy_name])[policy_name].level(outlook.level)
 
 
 def with_insurance_declarations(filters, rows: list[dict], start, days: int, precision: int) -> list[dict]:
@@ -175,6 +231,8 @@ def get_columns() -> list[dict]:
 			"options": "Currency",
 			"hidden": 1,
 		},
+		{"fieldname": "reason", "label": _("Why / When"), "fieldtype": "Data", "width": 260},
+		{"fieldname": "actions", "label": _("Actions"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "attention", "label": _("Needs Attention"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "insurance", "label": _("Credit Insurance"), "fieldtype": "Data", "width": 260},
 		{
