@@ -26,6 +26,7 @@ relance.show_indicator = function (frm) {
 	// or the user may not read the contact history that comes with it.
 	const name = frm.doc.name;
 	frm.__relance_insurance = null;
+	frm.__relance_info = null;
 	if (!frappe.model.can_read("Dunning Contact Log")) return relance.draw_indicator(frm, null);
 	frappe
 		.xcall("relance_app.api.invoice.get_invoice_dunning", { invoice: name })
@@ -34,6 +35,8 @@ relance.show_indicator = function (frm) {
 				// Credit insurance (credit_insurance.js): the declaration deadline on the banner, its button.
 				frm.__relance_insurance = (info && info.insurance) || null;
 				relance.insurance_buttons(frm);
+				// The live view (issue 18): status, pause, promise, last contact, next step, by the run's code.
+				frm.__relance_info = info || null;
 				return info && info.debtor_kind;
 			},
 			() => null
@@ -42,10 +45,13 @@ relance.show_indicator = function (frm) {
 };
 
 relance.draw_indicator = function (frm, debtor_kind) {
-	const status = frm.doc.dunning_status || "Not Started";
+	const info = frm.__relance_info && frm.__relance_info.live_status ? frm.__relance_info : null;
+	const status = (info && info.live_status) || frm.doc.dunning_status || "Not Started";
 	let label = __("Relance: {0}", [__(status)]);
 	if (frm.doc.dunning_level) label += " · " + __("level {0}", [frm.doc.dunning_level]);
-	if (frm.doc.dunning_next_action && status !== "Closed") {
+	if (info) {
+		label += relance.live_banner(info, status);
+	} else if (frm.doc.dunning_next_action && status !== "Closed") {
 		label +=
 			" · " +
 			__("next: {0} on {1}", [
@@ -71,6 +77,34 @@ relance.draw_indicator = function (frm, debtor_kind) {
 		`<span class="relance-indicator indicator ${color}" data-relance-status="${status}">${text}</span>`,
 		relance.insurance_urgent(frm.__relance_insurance) ? "red" : RELANCE_HEADLINE_COLORS[status] || "blue"
 	);
+};
+
+relance.live_banner = function (info, status) {
+	const day = (value) => frappe.datetime.str_to_user(value);
+	const parts = [];
+	if (info.paused_until) parts.push(__("paused until {0}", [day(info.paused_until)]));
+	if (info.promise) {
+		parts.push(
+			info.promise.amount
+				? __("promise: {0} on {1}", [format_currency(info.promise.amount), day(info.promise.date)])
+				: __("promise: payment on {0}", [day(info.promise.date)])
+		);
+	}
+	if (info.last_contact_entry) {
+		const when = day(String(info.last_contact_entry.date).slice(0, 10));
+		parts.push(__("last contact: {0} on {1}", [info.last_contact_entry.type, when]));
+	}
+	if (status !== "Closed" && info.next_step && info.next_step.on) {
+		parts.push(__("next: {0} on {1}", [info.next_step.label, day(info.next_step.on)]));
+	} else if (status !== "Closed" && info.reason) {
+		parts.push(info.reason);
+	}
+	return parts.map((part) => " · " + part).join("");
+};
+
+relance.is_paused = function (frm) {
+	const until = frm.doc.dunning_paused_until;
+	return Boolean(until) && until >= frappe.datetime.get_today();
 };
 
 relance.log_call = function (frm) {
@@ -151,11 +185,12 @@ relance.preview = function (frm) {
 	frappe
 		.call({ method: "relance_app.api.invoice.preview_next_step", args: { invoice: frm.doc.name } })
 		.then(({ message: step }) => {
-			const head = `<p><b>${frappe.utils.escape_html(step.label + " " + step.level_title)}</b> · ${__(
-				step.channel
-			)} · ${__("due on {0}", [frappe.datetime.str_to_user(step.due_on)])}${
-				step.recipient ? " · " + frappe.utils.escape_html(step.recipient) : ""
-			}</p>`;
+			const channel = frappe.utils.escape_html(step.channel_label || __(step.channel));
+			const held = step.held ? `<p class="text-warning">${frappe.utils.escape_html(step.reason)}</p>` : "";
+			const head = `<p><b>${frappe.utils.escape_html(step.label + " " + step.level_title)}</b> · ${channel} · ${__(
+				"due on {0}",
+				[frappe.datetime.str_to_user(step.due_on)]
+			)}${step.recipient ? " · " + frappe.utils.escape_html(step.recipient) : ""}</p>${held}`;
 			const subject = step.subject
 				? `<p><b>${__("Subject")}:</b> ${frappe.utils.escape_html(step.subject)}</p>`
 				: "";
@@ -164,12 +199,14 @@ relance.preview = function (frm) {
 				title: __("Next step"),
 				size: "large",
 				fields: [{ fieldtype: "HTML", fieldname: "preview" }],
-				primary_action_label: __("Send now"),
-				primary_action() {
+			});
+			// Nothing goes out while the invoice is paused or disputed: no "Send now" then (issue 18).
+			if (!step.held) {
+				dialog.set_primary_action(__("Send now"), () => {
 					dialog.hide();
 					relance.send_now(frm);
-				},
-			});
+				});
+			}
 			dialog.fields_dict.preview.$wrapper.html(head + subject + `<div class="relance-preview">${body}</div>`);
 			dialog.show();
 		});
@@ -198,7 +235,9 @@ frappe.ui.form.on("Sales Invoice", {
 		}
 		frm.add_custom_button(__("Pause until…"), () => relance.pause(frm), group);
 		frm.add_custom_button(__("Preview next step"), () => relance.preview(frm), group);
-		frm.add_custom_button(__("Send next step now"), () => relance.send_now(frm), group);
+		if (!relance.is_paused(frm) && frm.doc.dunning_status !== "Disputed") {
+			frm.add_custom_button(__("Send next step now"), () => relance.send_now(frm), group);
+		}
 		// Issuing a mise en demeure creates and submits a Dunning: offered to those who may do both.
 		if (frappe.model.can_create("Dunning") && frappe.model.can_submit("Dunning")) {
 			frm.add_custom_button(__("Mise en demeure"), () => relance.formal_notice(frm), group);
