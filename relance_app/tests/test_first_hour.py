@@ -271,3 +271,121 @@ class TestWorkspaceAndRunReport(FrappeTestCase):
 		text = "\n".join(describe_run(report))
 		self.assertIn("1 step(s) failed:", text)
 		self.assertIn("Client A: Please setup default Email Account", text)
+
+
+class TestReportScripts(FrappeTestCase):
+	def test_every_report_script_loads_with_its_shared_filters(self):
+		"""The browser said "Chemin d'inclusion non valide" on the Dunning Worklist: the included filters file
+		mentioned the include directive in a comment, which Frappe tried to expand again."""
+		from frappe.desk.query_report import get_script
+
+		reports = frappe.get_all(
+			"Report", filters={"module": "Relance App", "report_type": "Script Report"}, pluck="name"
+		)
+		self.assertIn("Dunning Worklist", reports)
+		for report in reports:
+			script = get_script(report)["script"]
+			self.assertNotIn("{% include", script, report)
+			if "report_filters" in script:
+				self.assertIn('frappe.provide("relance.report_filters")', script, report)
+
+
+# -- data of the browser test e2e/test_first_hour.py (run through `bench execute`, which commits) -----------
+
+E2E_COMPANY = "Première Heure SARL"
+E2E_CUSTOMER = "Boulangerie Petit (E2E)"
+E2E_SENDER = "relances@premiere-heure.example"
+
+
+def first_hour_for_e2e(user: str, days_overdue: int = 8, amount: float = 1730.5) -> dict:
+	"""A company as a French accounts manager finds it in their first hour: made by ERPNext (so with the shipped
+	"Relance standard" policy), one customer with one overdue invoice, and nothing else: no address, no legal
+	mentions, no bank account, no account to send from. `user` gets it as default company.
+
+	The browser test shares its site with other tests: the other companies' policies and the outgoing email
+	accounts are switched off here, and given back by `first_hour_teardown_for_e2e`."""
+	from relance_app.tests.factories import ensure_fiscal_year, make_customer, make_item
+
+	if not frappe.db.exists("Company", E2E_COMPANY):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": E2E_COMPANY,
+				"abbr": "PHS",
+				"default_currency": "EUR",
+				"country": "France",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	policy = frappe.db.get_value("Dunning Policy", {"company": E2E_COMPANY, "enabled": 1})
+	# Any day of the week: the shipped policy waits for a business day, and CI runs on Sundays too.
+	frappe.db.set_value("Dunning Policy", policy, "business_days_only", 0)
+	others = frappe.get_all(
+		"Dunning Policy", filters={"enabled": 1, "company": ("!=", E2E_COMPANY)}, pluck="name"
+	)
+	for name in others:
+		frappe.db.set_value("Dunning Policy", name, "enabled", 0)
+	accounts = frappe.get_all(
+		"Email Account",
+		filters={"enable_outgoing": 1},
+		fields=["name", "enable_outgoing", "default_outgoing"],
+	)
+	for row in accounts:
+		frappe.db.set_value("Email Account", row.name, {"enable_outgoing": 0, "default_outgoing": 0})
+	if frappe.db.exists("Email Account", {"email_id": E2E_SENDER}):
+		frappe.delete_doc("Email Account", frappe.db.get_value("Email Account", {"email_id": E2E_SENDER}))
+	settings = frappe.get_single("Dunning Settings")
+	previous_settings = {"sender": settings.sender, "enabled": settings.enabled, "dry_run": settings.dry_run}
+	frappe.db.set_single_value("Dunning Settings", {"sender": None, "enabled": 1, "dry_run": 0})
+	if not frappe.db.exists("Bank", "Banque Première Heure"):
+		frappe.get_doc({"doctype": "Bank", "bank_name": "Banque Première Heure"}).insert(
+			ignore_permissions=True
+		)
+	frappe.defaults.set_user_default("Company", E2E_COMPANY, user)
+
+	customer = make_customer(name=E2E_CUSTOMER, email="compta@boulangerie-petit.example")
+	today = frappe.utils.getdate()
+	due = frappe.utils.add_days(today, -days_overdue)
+	posting = frappe.utils.add_days(due, -30)
+	ensure_fiscal_year(posting)
+	ensure_fiscal_year(due)
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"company": E2E_COMPANY,
+			"customer": customer,
+			"currency": "EUR",
+			"set_posting_time": 1,
+			"posting_date": posting,
+			"due_date": due,
+			"items": [{"item_code": make_item(), "qty": 1, "rate": amount}],
+		}
+	)
+	invoice.insert(ignore_permissions=True)
+	invoice.submit()
+	return {
+		"company": E2E_COMPANY,
+		"customer": customer,
+		"invoice": invoice.name,
+		"policy": policy,
+		"bank_ledger_account": bank_ledger_account(E2E_COMPANY),
+		"others": others,
+		"accounts": accounts,
+		"settings": previous_settings,
+	}
+
+
+def first_hour_teardown_for_e2e(state: dict) -> None:
+	"""Give the site back as the other browser tests expect it: their policies, accounts and settings."""
+	for name in state["others"]:
+		frappe.db.set_value("Dunning Policy", name, "enabled", 1)
+	frappe.db.set_value(
+		"Email Account", {"email_id": E2E_SENDER}, {"enable_outgoing": 0, "default_outgoing": 0}
+	)
+	for row in state["accounts"]:
+		frappe.db.set_value(
+			"Email Account",
+			row["name"],
+			{"enable_outgoing": row["enable_outgoing"], "default_outgoing": row["default_outgoing"]},
+		)
+	frappe.db.set_single_value("Dunning Settings", state["settings"])

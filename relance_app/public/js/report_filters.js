@@ -1,5 +1,6 @@
 // The filters the dunning reports share, defined once: each report's script includes this file
-// ({% include %} in a query report script is expanded by Frappe when the report loads).
+// (Frappe expands an include directive of a query report script when the report loads; never write the
+// directive itself in this file: Frappe would try to expand it again and refuse the report script).
 frappe.provide("relance.report_filters");
 
 relance.report_filters.company = () => ({
