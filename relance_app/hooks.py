@@ -54,6 +54,9 @@ doc_events = {
 	},
 	# a reminder template (used by a policy, or a shipped one) may only read its data: checked when saved
 	"Email Template": {"validate": "relance_app.overrides.email_template.validate"},
+	# a reply to a reminder (or a delivery-failure notice) received by an incoming Email Account: read after the
+	# receiving transaction commits, in the background; it never fails the receiving of email
+	"Communication": {"after_insert": "relance_app.portal.inbound.on_communication_insert"},
 }
 
 # Scheduler
@@ -61,6 +64,8 @@ scheduler_events = {
 	# the daily escalation: long queue, it may fan out into background jobs
 	# then, as a job of its own (it cannot fail the run), the credit insurance declarations due: one ToDo each
 	"daily_long": ["relance_app.dunning.run.run_daily", "relance_app.dunning.insurance.run_daily"],
+	# reminder emails Frappe could not send, or reported bounced, not yet in the contact log
+	"hourly": ["relance_app.dunning.bounces.sweep_bounces"],
 }
 
 # App keys

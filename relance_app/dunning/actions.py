@@ -11,6 +11,7 @@ from frappe.utils import escape_html
 from relance_app.common.constants import ENTRY_TYPES
 from relance_app.common.parties import recipient_for
 from relance_app.dunning import channels
+from relance_app.dunning.bounces import last_email_bounced, record_bounce
 from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.selection import Selection
@@ -63,6 +64,16 @@ def perform(
 			effect = channels.letter(action, context, recipient, today, message)
 			effect.notes.append(_("No email address for this customer: a letter was produced instead."))
 			return effect
+		bounced = last_email_bounced(action.customer, recipient.email)
+		if bounced:
+			record_bounce(bounced)
+			effect = channels.letter(action, context, recipient, today, message)
+			effect.notes.append(
+				_("The last email to {0} was not delivered: a letter was produced instead.").format(
+					recipient.email
+				)
+			)
+			return effect
 		return channels.send_email(action, message, recipient, sender=sender)
 	if channel is Channel.SMS:
 		return send_sms_at_most_once(action, message, recipient)
@@ -86,7 +97,7 @@ def formal_notice_step(
 	description = _(
 		"Post the formal notice {0} to {1} by registered letter with acknowledgement of receipt, then "
 		"record the tracking number on the contact log."
-	).format(notice["dunning"], frappe.bold(context["customer"]["customer_name"]))
+	).format(escape_html(notice["dunning"]), channels.bold_name(context))
 	warnings = notice.get("warnings") or []
 	if warnings:
 		# Stale rates, a missing IBAN or city: what the person posting the letter must check first.

@@ -139,7 +139,9 @@ def record_declaration(invoice, *, declared_on: date, reference: str | None, tod
 		invoice,
 		INSURER_DECLARATION,
 		status="Done",
-		direction="Outbound",
+		# Made to the insurer, not to the customer: no direction, so that it is not the customer's last
+		# contact (the minimum gap between two reminders counts outbound contacts only).
+		direction="",
 		contact_date=now_datetime() if declared_on == today else get_datetime(declared_on),
 		tracking_number=(reference or "").strip() or None,
 		todo=task if frappe.db.exists("ToDo", task) else None,

@@ -2,7 +2,8 @@
 
 Every endpoint checks the token first, then that the invoice is one of the token's customer and company;
 the POSTs are rate-limited per IP. What the customer types is kept as plain text in the contact log (its
-desk views escape it) and escaped before it goes into the ToDo, whose description is HTML.
+desk views escape it) and escaped before it goes into the ToDo, whose description is HTML. A proof of payment
+or a dispute document (portal.uploads: PDF, PNG or JPEG, 5 MB at most) becomes a private File on the row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from relance_app.dunning.evidence import log_entry
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.engine.errors import N_
 from relance_app.portal.page import DISPUTE_REASONS, online_payment_gateway
+from relance_app.portal.uploads import attach, save_private, uploaded
 
 LOG = "Dunning Contact Log"
 PAUSE_AFTER_PAYMENT_DAYS = 5
@@ -124,11 +126,12 @@ def declare_payment(
 		frappe.throw(_("Give the date of the payment: today or earlier, within the last year."))
 	paid = _amount(amount)
 	reference = _text(reference, MAX_REFERENCE)
+	proof = uploaded("proof")
 	note = _("Payment declared {0}: paid on {1}, amount {2} {3}, reference: {4}").format(
 		_(VIA_PAGE), day.isoformat(), paid, row.currency, reference or "-"
 	)
-	todo = _task(row, _("Check the payment the customer declared for {0}").format(row.name), note)
-	entry = _log(row, "Note", status="Done", notes=note, todo=todo)
+	todo = follow_up_task(row, _("Check the payment the customer declared for {0}").format(row.name), note)
+	entry = _log(row, "Note", status="Done", notes=note, todo=todo, upload=proof)
 	until = today + timedelta(days=PAUSE_AFTER_PAYMENT_DAYS)
 	if not row.dunning_paused_until or getdate(row.dunning_paused_until) < until:
 		frappe.db.set_value("Sales Invoice", row.name, "dunning_paused_until", until, update_modified=False)
@@ -154,7 +157,9 @@ def promise_payment(
 	if day < today or day > today + timedelta(days=MAX_PROMISE_DAYS):
 		frappe.throw(_("Choose a payment date between today and {0} days from now.").format(MAX_PROMISE_DAYS))
 	note = _("Payment promised {0} for {1}.").format(_(VIA_PAGE), day.isoformat())
-	todo = _task(row, _("The customer promised to pay {0} on {1}").format(row.name, day.isoformat()), note)
+	todo = follow_up_task(
+		row, _("The customer promised to pay {0} on {1}").format(row.name, day.isoformat()), note
+	)
 	entry = _log(row, "Promise to Pay", status="Open", promised_date=day, notes=note, todo=todo)
 	update_mirrors(today, invoices=[row.name])
 	return {
@@ -178,9 +183,10 @@ def dispute_invoice(
 	details = _text(details, MAX_TEXT)
 	if not details:
 		frappe.throw(_("Tell us what is wrong with this invoice."))
+	document = uploaded("attachment")
 	note = _("Dispute {0}: {1}").format(_(VIA_PAGE), reason) + "\n" + details
-	todo = _task(row, _("The customer disputes {0}").format(row.name), note, priority="High")
-	entry = _log(row, "Dispute", status="Open", notes=note, todo=todo)
+	todo = follow_up_task(row, _("The customer disputes {0}").format(row.name), note, priority="High")
+	entry = _log(row, "Dispute", status="Open", notes=note, todo=todo, upload=document)
 	update_mirrors(getdate(nowdate()), invoices=[row.name])
 	return {
 		"message": _(
@@ -218,9 +224,15 @@ def pay_online(t: str | None = None, invoice: str | None = None) -> dict:
 	return {"url": request.get_payment_url()}
 
 
-def _log(row, entry_type: str, **fields) -> str:
+def _log(row, entry_type: str, upload: tuple[str, bytes] | None = None, **fields) -> str:
 	# Guest has no right on the log: the token check above is the permission.
-	return log_entry(row, entry_type, direction="Inbound", ignore_permissions=True, **fields)
+	file_doc = save_private(*upload) if upload else None
+	if file_doc:
+		fields["attachment"] = file_doc.file_url
+	entry = log_entry(row, entry_type, direction="Inbound", ignore_permissions=True, **fields)
+	if file_doc:
+		attach(file_doc, LOG, entry)
+	return entry
 
 
 def task_owner(customer: str) -> str:
@@ -231,7 +243,7 @@ def task_owner(customer: str) -> str:
 	return first_accounts_manager() or "Administrator"
 
 
-def _task(row, title: str, note: str, priority: str = "Medium") -> str:
+def follow_up_task(row, title: str, note: str, priority: str = "Medium") -> str:
 	# The ToDo description is HTML: the customer's words are escaped, line breaks kept.
 	description = "<p><strong>{}</strong></p><p>{}</p>".format(
 		escape_html(title), escape_html(note).replace("\n", "<br>")

@@ -158,7 +158,7 @@ class TestCreditInsurance(FrappeTestCase):
 		[entry] = frappe.get_all(
 			"Dunning Contact Log",
 			filters={"sales_invoice": invoice.name, "entry_type": "Insurer Declaration"},
-			fields=["name", "status", "tracking_number", "contact_date", "todo", "owner"],
+			fields=["name", "status", "tracking_number", "contact_date", "todo", "owner", "direction"],
 		)
 		self.assertEqual(entry.name, result["contact_log"])
 		self.assertEqual(entry.status, "Done")
@@ -166,6 +166,8 @@ class TestCreditInsurance(FrappeTestCase):
 		self.assertEqual(str(entry.contact_date.date()), "2026-11-23")
 		self.assertEqual(entry.todo, todo.name)
 		self.assertEqual(entry.owner, ROLE_USERS["Accounts User"])
+		# Not a contact with the customer: it does not delay the next reminder (minimum gap).
+		self.assertNotEqual(entry.direction, "Outbound")
 		self.assertEqual(insurance_todos(invoice.name)[0].status, "Closed")
 		self.assertEqual(result["insurance"]["state"], "declared")
 
@@ -208,6 +210,27 @@ class TestCreditInsurance(FrappeTestCase):
 		self.assertTrue(position["over_limit"])
 		self.assertEqual(position["credit_limit"], 1000)
 		self.assertEqual(position["outstanding"], 1700)
+
+	def test_a_new_sales_order_over_the_credit_limit_is_warned_of_and_still_submits(self):
+		customer = make_customer(group=SUBGROUP, email="compta.commande@client.example")
+		make_invoice(customer=customer, company=self.company)
+		frappe.clear_messages()
+		order = frappe.get_doc(
+			{
+				"doctype": "Sales Order",
+				"company": self.company,
+				"customer": customer,
+				"currency": "EUR",
+				"transaction_date": date(2026, 11, 1),
+				"delivery_date": date(2026, 11, 15),
+				"items": [
+					{"item_code": make_item(), "qty": 1, "rate": 100, "delivery_date": date(2026, 11, 15)}
+				],
+			}
+		).insert(ignore_permissions=True)
+		self.assertIn(self.policy.policy_number, messages())
+		order.submit()
+		self.assertEqual(order.docstatus, 1)
 
 	def test_a_customer_under_the_limit_is_not_warned(self):
 		frappe.clear_messages()

@@ -67,6 +67,7 @@ class DunningContactLog(Document):
 			"Litigation",
 			"Handover",
 			"Insurer Declaration",
+			"Email Received",
 		]
 		idempotency_key: DF.Data | None
 		is_automatic: DF.Check

@@ -60,6 +60,7 @@ class DunningPolicy(Document):
 		penalty_rate_type: DF.Literal["Statutory", "Contractual"]
 		policy_name: DF.Data
 		portal_link_days: DF.Int
+		reply_pause_days: DF.Int
 		scope: DF.Literal["Both", "B2B", "B2C"]
 		thank_you_template: DF.Link | None
 	# end: auto-generated types
