@@ -16,12 +16,19 @@ before_uninstall = "relance_app.setup.install.before_uninstall"
 doctype_js = {
 	"Sales Invoice": [
 		"public/js/dunning_status.js",
+		"public/js/factoring.js",
 		"public/js/credit_insurance.js",
 		"public/js/sales_invoice.js",
 	],
 	"Customer": "public/js/customer.js",
 }
-doctype_list_js = {"Sales Invoice": ["public/js/dunning_status.js", "public/js/sales_invoice_list.js"]}
+doctype_list_js = {
+	"Sales Invoice": [
+		"public/js/dunning_status.js",
+		"public/js/sales_invoice_list.js",
+		"public/js/factoring_list.js",
+	]
+}
 
 # Document events
 doc_events = {
@@ -40,6 +47,9 @@ doc_events = {
 	# the invoice's dunning is scheduled after the user's transaction commits, never inside it
 	"Payment Ledger Entry": {"on_submit": "relance_app.overrides.payments.payment_ledger_entry_on_submit"},
 	"Sales Invoice": {
+		# affacturage: the factoring contract whose rule covers the invoice, checked against its company
+		"before_submit": "relance_app.overrides.factoring.before_submit",
+		"before_update_after_submit": "relance_app.overrides.factoring.before_update_after_submit",
 		"on_cancel": "relance_app.overrides.payments.sales_invoice_on_cancel",
 		# assurance-crédit: a new invoice over the customer's insured credit limit is warned of, never blocked
 		"validate": "relance_app.overrides.credit_insurance.validate",
@@ -79,6 +89,7 @@ jinja = {
 		"relance_app.formal_notice.proceedings.relance_claim_declaration",
 		"relance_app.formal_notice.proceedings.relance_claim_formatters",
 		"relance_app.formal_notice.terms.relance_late_payment_mentions",
+		"relance_app.common.factoring.relance_factoring_mention",
 	],
 	"filters": [
 		"relance_app.engine.render.relance_money",

@@ -16,6 +16,7 @@ from decimal import Decimal
 import frappe
 from frappe.utils import getdate
 
+from relance_app.common.factoring import payment_instructions, with_payee, without_factored
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import company_details, customer_details, payment_links
 from relance_app.common.portal_links import portal_url
@@ -41,7 +42,12 @@ def build_context(
 ) -> dict:
 	"""Everything a template may use for one message to `customer` about `instalments` at `level`."""
 	invoice_rows = invoice_rows or _invoice_rows(inst.invoice for inst in instalments)
-	links = payment_links(inst.invoice for inst in instalments)
+	# Whom to pay, per invoice: a factored invoice's factor (common.factoring), never the company's account,
+	# nor the company's online payment (a Payment Request pays into the company's books).
+	payments = payment_instructions(
+		((inst.invoice, inst.currency, inst.outstanding) for inst in instalments), company
+	)
+	links = without_factored(payment_links(inst.invoice for inst in instalments), payments)
 	# A copy: company_details is cached for the whole run, and callers adjust the context they get back.
 	company_info = copy.deepcopy(company_details(company))
 	customer_info = customer_details(customer)
@@ -75,6 +81,7 @@ def build_context(
 	else:
 		deadline = today + timedelta(days=level.payment_deadline_days)
 	distinct_links = {link for link in links.values() if link}
+	company_info = with_payee(company_info, payments)
 	return {
 		"customer": customer_info,
 		"company": company_info,
@@ -96,6 +103,7 @@ def build_context(
 		"portal_link": portal_url(customer, company, policy),
 		"iban": company_info["iban"],
 		"bic": company_info["bic"],
+		"payments": payments,
 		"penalties": penalties,
 		"late_payment": late_payment(debtor, {inst.invoice for inst in instalments}, policy),
 		"sender": sender or company_info["name"],

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import frappe
 
+from relance_app.common.factoring import payment_block
 from relance_app.common.validation import TemplateRenderError, throw_engine_error
 from relance_app.engine.errors import EngineError
 from relance_app.engine.policy import Channel, Level
 from relance_app.engine.render import render
+from relance_app.formal_notice.letter import letter_language
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,15 @@ def render_level_message(level: Level, context: dict) -> Message | None:
 			return Message(
 				subject="", body=render(level.template, context, html=False).strip(), is_html=False
 			)
-		return render_email_template(level.template, context)
+		message = render_email_template(level.template, context)
 	except EngineError as exc:
 		throw_engine_error(exc, TemplateRenderError, prefix=f"{level.title}: ")
+	# Factored invoices: the factor's account and the subrogation mention, whatever the template says.
+	payments = context.get("payments") or []
+	if not any(group["is_factor"] for group in payments):
+		return message
+	block = payment_block(payments, letter_language(context["customer"]["name"]))
+	return Message(subject=message.subject, body=message.body + block, is_html=True)
 
 
 def render_email_template(name: str, context: dict) -> Message:

@@ -33,6 +33,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import getdate
 
+from relance_app.common.factoring import log_assigned_to_factor
 from relance_app.common.parties import sender_address
 from relance_app.common.policy_store import load_policies
 from relance_app.common.readiness import NotReadyToRunError, assert_ready_to_run
@@ -115,6 +116,9 @@ def run(
 		if not full:
 			settled_out_of_range(today)
 		selection = select_open_instalments(today, company=company, customers=customers, due_only=not full)
+		if not dry_run:
+			# Why these invoices get no step: one contact-log row per invoice whose factor collects, once.
+			log_assigned_to_factor({name: selection.invoices[name] for name in selection.factored}, today)
 		planned = plan_selection(selection, today)
 		if settings.max_actions_per_run:
 			planned = planned[: settings.max_actions_per_run]

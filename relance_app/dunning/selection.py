@@ -9,7 +9,8 @@ with work due, not the whole open ledger; it is indexed. A full sweep reads ever
 Queries, whatever the number of invoices: open Sales Invoices joined to their Payment Schedule (1), the last
 automatic step per instalment (2), the last contact per customer (3), open promises and disputes (4),
 customers (5, with their dunning exclusion and collective proceedings, which stop the ladder), then policy
-resolution (`policies.resolve_policies`: 3) and holidays (one per company).
+resolution (`policies.resolve_policies`: 3), holidays (one per company) and the factored invoices whose
+factor collects (`common.factoring.factor_collected`: 1, none when no contract exists), which get no step.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from frappe.query_builder.functions import Max
 from frappe.utils import getdate
 
 from relance_app.common.constants import DONE_STATUSES, STEP_TAKEN_STATUSES
+from relance_app.common.factoring import factor_collected
 from relance_app.common.invoices import invoice_schedule_query, to_money
 from relance_app.common.policy_store import resolve_policies
 from relance_app.engine.instalments import split_outstanding
@@ -58,6 +60,8 @@ class Selection:
 	last_contact: dict[str, date] = field(default_factory=dict)
 	# Invoices read whose instalments all fall due after the pre-due horizon: their earliest due date.
 	later: dict[str, date] = field(default_factory=dict)
+	# Invoices whose factor does the dunning (affacturage): their contract. They get no step (excluded).
+	factored: dict[str, str] = field(default_factory=dict)
 
 	@property
 	def instalments(self) -> list[Instalment]:
@@ -108,6 +112,7 @@ def select_open_instalments(
 			},
 		)
 	policy_of = resolve_policies(list(selection.invoices.values()))
+	selection.factored = {name: c.name for name, c in factor_collected(selection.invoices).items()}
 
 	for name, schedule in by_invoice.items():
 		schedule = [r for r in schedule if r.ps_idx is not None] or schedule
@@ -141,7 +146,10 @@ def select_open_instalments(
 				promised_on=hold.get("promised_on"),
 				disputed=bool(hold.get("disputed")),
 				# Collective proceedings stay individual claims (Code de commerce L622-21): no reminder at all.
-				excluded=bool(customer.get("dunning_exclude") or in_proceedings(customer)),
+				# A factor that collects its invoices itself: the company's ladder sends them nothing.
+				excluded=bool(
+					customer.get("dunning_exclude") or in_proceedings(customer) or name in selection.factored
+				),
 				high_risk=customer.get("dunning_risk_class") == "High",
 			)
 			policy = policy_of.get(name)

@@ -21,6 +21,7 @@ from frappe.utils.pdf import get_pdf
 from frappe.www.printview import get_print_style, get_rendered_template
 
 from relance_app.common.constants import DONE_STATUSES, REMINDER_ENTRY_TYPES
+from relance_app.common.factoring import payment_instructions, with_payee, without_factored
 from relance_app.common.invoices import CENT, to_money
 from relance_app.common.parties import company_details, customer_details, payment_links
 from relance_app.common.policy_store import resolve_policies
@@ -141,6 +142,13 @@ def formal_notice_context(doc) -> dict:
 	debtor = customer["debtor"]
 	company = dict(company_details(doc.company))
 	invoices = sorted({row.sales_invoice for row in doc.overdue_payments})
+	# Factored invoices are paid to the factor, with the contract's subrogation mention (common.factoring).
+	payments = payment_instructions(
+		((row.sales_invoice, doc.currency, to_money(row.outstanding)) for row in doc.overdue_payments),
+		doc.company,
+	)
+	factored = any(group["is_factor"] for group in payments)
+	company = with_payee(company, payments)
 	terms = terms_by_row(doc, until=today)
 	notices = first_notice_dates(invoices, exclude=None if doc.is_new() else doc.name)
 	notice_date = min([today, *notices.values()])
@@ -233,8 +241,8 @@ def formal_notice_context(doc) -> dict:
 	if deadline_days is None:
 		deadline_days = _policy_deadline_days(invoices)
 	receipt, deadline = notice_deadline(today, deadline_days)
-	links = sorted(set(payment_links(invoices).values()))
-	if not company["iban"] and not links:
+	links = sorted(set(without_factored(payment_links(invoices), payments).values()))
+	if not company["iban"] and not links and not factored:
 		warnings.append(
 			_(
 				"The company has no bank account with an IBAN and no payment link: the letter gives no way to pay."
@@ -288,6 +296,8 @@ def formal_notice_context(doc) -> dict:
 		"expected_receipt": receipt,
 		"deadline": deadline,
 		"payment_links": links,
+		"payments": payments,
+		"factored": factored,
 		"reminders": earlier_reminders(invoices, before=today, exclude_dunning=doc.name),
 		"signatory": _signatory(doc),
 		"warnings": list(dict.fromkeys(warnings)),

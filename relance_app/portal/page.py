@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import fmt_money, formatdate, getdate, nowdate
 from schwifty import IBAN
 
+from relance_app.common.factoring import payment_instructions
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import company_details, payment_links
 from relance_app.common.query import linked
@@ -131,7 +132,16 @@ def page_data(claim: Claim, token: str) -> dict:
 	company = company_details(claim.company)
 	customer_name = frappe.db.get_value("Customer", claim.customer, "customer_name") or claim.customer
 	rows = open_invoices(claim.customer, claim.company)
-	links = payment_links(row.name for row in rows)
+	# Whom each invoice is paid to: a factored one to its factor, with the subrogation mention (never the
+	# company's account, nor its online payment).
+	groups = payment_instructions(
+		((row.name, row.currency, to_money(row.outstanding_amount)) for row in rows), claim.company
+	)
+	payee_of = {name: group for group in groups for name in group["invoices"]}
+	factored = {name for name, group in payee_of.items() if group["is_factor"]}
+	links = {
+		name: link for name, link in payment_links(row.name for row in rows).items() if name not in factored
+	}
 	gateways = {
 		currency: online_payment_gateway(claim.company, currency) for currency in {r.currency for r in rows}
 	}
@@ -151,8 +161,10 @@ def page_data(claim: Claim, token: str) -> dict:
 				"status": _(row.dunning_status) if row.dunning_status else _("Open"),
 				"payment_link": links.get(row.name, ""),
 				# Card or direct debit through ERPNext's Payment Request, only where a gateway takes the currency.
-				"pay_online": bool(links.get(row.name) or gateways.get(row.currency)),
-				"transfer": bank_transfer(company, outstanding, row.name, row.currency),
+				"pay_online": row.name not in factored
+				and bool(links.get(row.name) or gateways.get(row.currency)),
+				"payee": payee_of[row.name]["name"],
+				"transfer": bank_transfer(payee_of[row.name], outstanding, row.name, row.currency),
 				"shown": {
 					"posting_date": formatdate(row.posting_date),
 					"due_date": formatdate(due),
@@ -165,6 +177,7 @@ def page_data(claim: Claim, token: str) -> dict:
 	currency = currencies.pop() if len(currencies) == 1 else ""
 	total = sum((inv["outstanding"] for inv in invoices), Decimal(0))
 	reference = transfer_reference([inv["name"] for inv in invoices], claim.customer)
+	transfers = _transfers(groups, claim.customer) if invoices else []
 	return {
 		"token": token,
 		"company": company,
@@ -173,12 +186,37 @@ def page_data(claim: Claim, token: str) -> dict:
 		"invoices": invoices,
 		"total": total,
 		"currency": currency,
-		"transfer": bank_transfer(company, total, reference, currency) if invoices and currency else None,
+		# One payee: one transfer for the total. Several (factored and not): one transfer per payee, below.
+		"transfer": bank_transfer(groups[0], total, reference, currency)
+		if invoices and currency and len(groups) == 1
+		else None,
+		"transfers": transfers if len(groups) > 1 else [],
+		"payee": groups[0] if len(groups) == 1 else None,
 		"total_shown": fmt_money(total, currency=currency) if currency else "",
 		"notices": formal_notices(claim.customer, claim.company),
 		"dispute_reasons": [(reason, _(reason)) for reason in DISPUTE_REASONS],
 		"today": today,
 	}
+
+
+def _transfers(groups: list[dict], customer: str) -> list[dict]:
+	"""One transfer per payee (its name, subrogation mention and invoices), in each currency it is owed."""
+	transfers = []
+	for group in groups:
+		reference = transfer_reference(group["invoices"], customer)
+		for currency, amount in group["totals"].items():
+			transfer = bank_transfer(group, amount, reference, currency)
+			if transfer:
+				transfers.append(
+					{
+						**transfer,
+						"name": group["name"],
+						"mention": group["mention"],
+						"invoice_names": group["invoice_names"],
+						"total_shown": fmt_money(amount, currency=currency),
+					}
+				)
+	return transfers
 
 
 def _public_logo(company: str) -> str:

@@ -141,6 +141,22 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				**mirror,
 				"search_index": 1,
 			},
+			{
+				# Affacturage: set by the contract's rule on submit, by hand, or from the list (common.factoring).
+				"fieldname": "dunning_factoring_contract",
+				"fieldtype": "Link",
+				"label": N_("Factoring Contract"),
+				"options": "Factoring Contract",
+				"insert_after": "dunning_check_on",
+				"allow_on_submit": 1,
+				"no_copy": 1,
+				"print_hide": 1,
+				"in_standard_filter": 1,
+				"description": N_(
+					"The factor this invoice is sold to: reminders, letters and the debtor page give the factor's "
+					"account and the subrogation mention, or send nothing when the factor collects."
+				),
+			},
 		],
 		"Customer": [
 			{

@@ -27,9 +27,10 @@ relance.show_indicator = function (frm) {
 	const name = frm.doc.name;
 	frm.__relance_insurance = null;
 	frm.__relance_info = null;
-	if (!frappe.model.can_read("Dunning Contact Log")) return relance.draw_indicator(frm, null);
-	frappe
-		.xcall("relance_app.api.invoice.get_invoice_dunning", { invoice: name })
+	const factor = relance.load_factor(frm);
+	if (!frappe.model.can_read("Dunning Contact Log")) return factor.then(() => relance.draw_indicator(frm, null));
+	factor
+		.then(() => frappe.xcall("relance_app.api.invoice.get_invoice_dunning", { invoice: name }))
 		.then(
 			(info) => {
 				// Credit insurance (credit_insurance.js): the declaration deadline on the banner, its button.
@@ -60,6 +61,7 @@ relance.draw_indicator = function (frm, debtor_kind) {
 			]);
 	}
 	if (debtor_kind) label += " · " + __("debtor: {0}", [__(debtor_kind)]);
+	if (frm.__relance_factor) label += " · " + relance.factor_label(frm.__relance_factor);
 	if (frm.__relance_insurance) label += " · " + relance.insurance_label(frm.__relance_insurance);
 	if (frm.doc.dunning_predicted_payment_date && status !== "Closed") {
 		label +=

@@ -68,6 +68,7 @@ class DunningContactLog(Document):
 			"Handover",
 			"Insurer Declaration",
 			"Email Received",
+			"Assigned to Factor",
 		]
 		idempotency_key: DF.Data | None
 		is_automatic: DF.Check
