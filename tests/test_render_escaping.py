@@ -128,7 +128,10 @@ def assert_escaped(html: str) -> None:
 @pytest.mark.parametrize("body_text", ["", "<p>Madame, Monsieur,</p>"])
 def test_print_format_escapes_every_database_value(print_format, body_text):
 	letter = evil_letter()
-	env = frappe_like_env(relance_formal_notice_context=lambda doc: letter)
+	# The letter speaks the print format's language (no print dialog here) and keeps the Dunning's own texts.
+	env = frappe_like_env(
+		relance_formal_notice_context=lambda doc, lang=None: {**letter, "language": lang, "own_texts": True}
+	)
 	doc = SimpleNamespace(name=EVIL, docstatus=0, body_text=body_text, closing_text="<p>Cordialement</p>")
 	html = env.get_template(PRINT_FORMATS[print_format]).render(
 		doc=doc, letter_head="<div class='lh'>En-tête</div>", no_letterhead=0

@@ -193,6 +193,26 @@ def customer_details(customer: str) -> dict:
 	}
 
 
+def dunning_language(customer: str | None, company: str | None) -> str:
+	"""The language code the customer is dunned in (emails, letters): the customer's own dunning language,
+	else the company's, else French.
+
+	Not ERPNext's Customer.language (Print Language): ERPNext fills it with the system language when a customer
+	is created, so it would turn every letter of a French company into English without anyone choosing it."""
+	language = frappe.db.get_value("Customer", customer, "dunning_language") if customer else None
+	if not language and company:
+		row = frappe.db.get_value("Company", company, ["dunning_language", "country"], as_dict=True)
+		language = row and (row.dunning_language or default_dunning_language(row.country))
+	return language or "fr"
+
+
+def default_dunning_language(country: str | None) -> str:
+	"""What a company of `country` duns in until someone chooses: French in France, else the system language."""
+	if country == "France":
+		return "fr"
+	return frappe.db.get_single_value("System Settings", "language") or "fr"
+
+
 def debtor_kind(row) -> str:
 	"""The customer's debtor kind: its own field, else from ERPNext's Customer Type (Company: Professional)."""
 	kind = row.get("dunning_debtor_kind") if row else None

@@ -18,7 +18,7 @@ from frappe.utils import getdate
 
 from relance_app.common.factoring import payment_instructions, with_payee, without_factored
 from relance_app.common.invoices import to_money
-from relance_app.common.parties import company_details, customer_details, payment_links
+from relance_app.common.parties import company_details, customer_details, dunning_language, payment_links
 from relance_app.common.portal_links import portal_url
 from relance_app.engine.law import B2B, PUBLIC
 from relance_app.engine.law_invoice import INDEMNITY_PER_INSTALMENT, INDEMNITY_PER_INVOICE
@@ -107,6 +107,9 @@ def build_context(
 		"penalties": penalties,
 		"late_payment": late_payment(debtor, {inst.invoice for inst in instalments}, policy),
 		"sender": sender or company_info["name"],
+		# The customer's dunning language (its own, else the company's): which shipped template is sent, and
+		# how its amounts and dates are written (dunning.messages).
+		"language": dunning_language(customer, company),
 		"broken_promise": broken_promise,
 	}
 

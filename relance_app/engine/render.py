@@ -32,8 +32,9 @@ The context every template receives (see `sample_context()` for a complete examp
 ``broken_promise`` True when a promise to pay was not kept
 
 Filters (also registered site-wide through hooks.py, hence the prefix): ``relance_money``
-(``{{ total | relance_money(currency) }}`` -> ``1 234,56 €``), ``relance_date`` (``23/11/2026``),
-``relance_date_long`` (``23 novembre 2026``). HTML templates are autoescaped: every value from the
+(``{{ total | relance_money(currency) }}`` -> ``1 234,56 €``, in English ``€1,234.56``), ``relance_date``
+(``23/11/2026``), ``relance_date_long`` (``23 novembre 2026``, ``23 November 2026``): in the language the
+message is rendered in (`in_language`, the customer's dunning language), or the one passed as last argument. HTML templates are autoescaped: every value from the
 database is escaped, only the template's own markup is HTML.
 """
 
@@ -42,6 +43,8 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -63,12 +66,41 @@ _MONTHS_FR = (
 	"janvier", "février", "mars", "avril", "mai", "juin",
 	"juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
+_MONTHS_EN = (
+	"January", "February", "March", "April", "May", "June",
+	"July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
+# The language the filters write in while a message is rendered (`in_language`); "fr" outside. A ContextVar,
+# not a global: each thread (and each request of a worker) renders in its own language.
+_LANGUAGE: ContextVar[str] = ContextVar("relance_render_language", default="fr")
 
-def relance_money(value: object, currency: str = "EUR") -> str:
-	"""French money format: thin groups of three, decimal comma, symbol after: 1 234,56 €."""
+
+def letter_language(code: str | None) -> str:
+	"""The language the app writes in for a language code: "fr" for French (fr, fr-FR, fr-CA...), else "en"
+	(the app's messages and letters exist in these two)."""
+	return "fr" if (code or "fr").strip().lower()[:2] == "fr" else "en"
+
+
+@contextmanager
+def in_language(code: str | None):
+	"""Render with the filters writing in `code`'s language (money, dates), whatever the template passes."""
+	token = _LANGUAGE.set(letter_language(code))
+	try:
+		yield
+	finally:
+		_LANGUAGE.reset(token)
+
+
+def _language(lang: str | None) -> str:
+	return letter_language(lang) if lang else _LANGUAGE.get()
+
+
+def relance_money(value: object, currency: str = "EUR", lang: str | None = None) -> str:
+	"""Money in the letter's language: French 1 234,56 € (narrow groups, decimal comma, symbol after),
+	English €1,234.56. `lang` defaults to the language being rendered (`in_language`), else French."""
 	amount = Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 	sign = "-" if amount < 0 else ""
 	whole, _, cents = f"{abs(amount):.2f}".partition(".")
@@ -76,20 +108,27 @@ def relance_money(value: object, currency: str = "EUR") -> str:
 	while whole:
 		groups.insert(0, whole[-3:])
 		whole = whole[:-3]
+	symbol = _CURRENCY_SYMBOLS.get(currency or "EUR", currency or "")
+	if _language(lang) == "en":
+		text = ",".join(groups) + "." + cents
+		# A symbol is written against the figure (€1,234.56), a code apart (CHF 1,234.56).
+		return f"{sign}{symbol}{text}" if len(symbol) == 1 else f"{sign}{symbol}\u00a0{text}"
 	# U+202F NARROW NO-BREAK SPACE is the French thousands separator; U+00A0 keeps the symbol attached.
 	text = "\u202f".join(groups) + "," + cents
-	return f"{sign}{text}\u00a0{_CURRENCY_SYMBOLS.get(currency, currency)}"
+	return f"{sign}{text}\u00a0{symbol}"
 
 
-def relance_date(value: date | None) -> str:
-	"""23/11/2026."""
+def relance_date(value: date | None, lang: str | None = None) -> str:
+	"""23/11/2026 (day first in both languages: the letters are written from France)."""
 	return value.strftime("%d/%m/%Y") if value else ""
 
 
-def relance_date_long(value: date | None) -> str:
-	"""23 novembre 2026 (1er for the first of the month)."""
+def relance_date_long(value: date | None, lang: str | None = None) -> str:
+	"""23 novembre 2026 (1er for the first of the month), in English 23 November 2026."""
 	if not value:
 		return ""
+	if _language(lang) == "en":
+		return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 	day = "1er" if value.day == 1 else str(value.day)
 	return f"{day} {_MONTHS_FR[value.month - 1]} {value.year}"
 

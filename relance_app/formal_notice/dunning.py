@@ -44,6 +44,7 @@ from frappe.utils import cstr, flt, getdate
 
 from relance_app.common.constants import FORMAL_NOTICE_DUNNING_TYPE
 from relance_app.common.parties import customer_details
+from relance_app.common.policy_store import load_policies, resolve_policies
 from relance_app.engine.law import PenaltyResult
 from relance_app.formal_notice.letter import (
 	DEFAULT_DEADLINE_DAYS,
@@ -96,7 +97,14 @@ def apply_french_law(doc, *, policy: str | None = None) -> dict[str, PenaltyResu
 		row.outstanding = flt(found.outstanding)
 		row.overdue_days = cstr((today - found.due_date).days)
 		row.interest = flt(result.interest)
-	doc.rate_of_interest = 0
+	# ERPNext shows one rate and one level per Dunning: the rate in force at the notice (the latest segment's;
+	# the working per period is in the letter) and the policy's formal-notice level, not ERPNext's count of
+	# earlier Dunnings. Never used to compute: validate_overdue_payments is French law's here.
+	doc.rate_of_interest = flt(current_rate(results.values()))
+	level = doc.flags.relance_level or app_level(sorted(invoices), policy or doc.flags.relance_policy)
+	for row in doc.overdue_payments:
+		row.dunning_level = level or row.get("dunning_level") or 1
+	doc.flags.relance_level = level
 	doc.dunning_fee = flt(sum((result.indemnity for result in results.values()), Decimal(0)))
 	doc.flags.relance_penalties = results
 	doc.flags.relance_claims = claims
@@ -115,11 +123,38 @@ def round_totals(doc) -> None:
 		doc.set(fieldname, flt(doc.get(fieldname), doc.precision(fieldname)))
 
 
+def current_rate(results) -> Decimal:
+	"""The annual rate of the latest interest period among `results` (the highest if several end that day)."""
+	segments = [segment for result in results for segment in result.segments]
+	if not segments:
+		return Decimal(0)
+	return max(segments, key=lambda segment: (segment.end, segment.rate)).rate
+
+
+def app_level(invoices: list[str], policy_name: str | None = None) -> int | None:
+	"""The dunning level of a formal notice as the app counts it: the formal-notice level of the policy (given,
+	else the one that duns the first of `invoices`)."""
+	if not policy_name and invoices:
+		rows = frappe.get_all(
+			"Sales Invoice",
+			filters={"name": ("in", invoices)},
+			fields=["name", "company", "customer", "dunning_policy"],
+		)
+		policy_name = next((name for name in resolve_policies(rows).values() if name), None)
+	if not policy_name:
+		return None
+	return load_policies([policy_name])[policy_name].formal_notice_level
+
+
 class FrenchLawDunning(Dunning):
 	"""ERPNext's Dunning whose interest and fee are French law's instead of one flat rate (module docstring)."""
 
 	def validate_overdue_payments(self):
 		apply_french_law(self)
+
+	def set_dunning_level(self):
+		# ERPNext counts the earlier Dunnings of each row; the level is the app's (apply_french_law).
+		pass
 
 	def validate_totals(self):
 		super().validate_totals()
@@ -225,7 +260,7 @@ def build_formal_notice(
 			)
 		)
 	currency = currencies.pop()
-	language = letter_language(customer)
+	language = letter_language(customer, company)
 	doc = FrenchLawDunning(
 		{
 			"doctype": "Dunning",

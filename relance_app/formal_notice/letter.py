@@ -23,7 +23,7 @@ from frappe.www.printview import get_print_style, get_rendered_template
 from relance_app.common.constants import DONE_STATUSES, REMINDER_ENTRY_TYPES
 from relance_app.common.factoring import payment_instructions, with_payee, without_factored
 from relance_app.common.invoices import CENT, to_money
-from relance_app.common.parties import company_details, customer_details, payment_links
+from relance_app.common.parties import company_details, customer_details, dunning_language, payment_links
 from relance_app.common.policy_store import resolve_policies
 from relance_app.common.rate_store import get_rate_table
 from relance_app.common.validation import translated_warnings
@@ -38,6 +38,7 @@ from relance_app.engine.law import (
 	STATUTORY_MARGIN_POINTS,
 )
 from relance_app.engine.law_invoice import INDEMNITY_PER_INSTALMENT, INDEMNITY_PER_INVOICE
+from relance_app.engine.render import letter_language as to_letter_language
 from relance_app.engine.text import first_line, html_lines
 from relance_app.penalties.compute import (
 	PenaltyTerms,
@@ -51,7 +52,8 @@ from relance_app.penalties.ledger import terms_by_row
 DEFAULT_DEADLINE_DAYS = 8
 
 
-# The letter in the debtor's print language: French unless the customer's Print Language says otherwise.
+# The letter's print format by language. Both render the same letter in the print dialog's language; each
+# format's own language is only its default (`print_language_of`).
 PRINT_FORMATS = {"fr": "Mise en demeure", "en": "Formal Notice"}
 
 
@@ -70,15 +72,26 @@ def notice_deadline(sent_on: date, deadline_days: int) -> tuple[date, date]:
 	return receipt, receipt + timedelta(days=int(deadline_days))
 
 
-def letter_language(customer: str) -> str:
-	"""The letter's language, "fr" or "en": English when the customer's Print Language is set and not French."""
-	language = (frappe.db.get_value("Customer", customer, "language") or DEFAULT_LANGUAGE).lower()
-	return "fr" if language.startswith("fr") else "en"
+def letter_language(customer: str | None, company: str | None = None) -> str:
+	"""The letter's language, "fr" or "en": the customer's dunning language, else its company's (or, without
+	`company`, the company of the customer's latest invoice), else French (common.parties.dunning_language)."""
+	if company is None and customer:
+		company = frappe.db.get_value(
+			"Sales Invoice", {"customer": customer, "docstatus": 1}, "company", order_by="posting_date desc"
+		)
+	return to_letter_language(dunning_language(customer, company))
+
+
+def print_language_of(doc, default: str | None = None) -> str:
+	"""The language a formal notice is printed in: the one chosen in the print dialog (Frappe sends it as
+	`_lang` and makes it the request's language), else the print format's (`default`), else the Dunning's."""
+	asked = (getattr(frappe.local, "form_dict", None) or {}).get("_lang")
+	return to_letter_language(asked or default or doc.get("language") or DEFAULT_LANGUAGE)
 
 
 def attach_letter(doc, *, language: str | None = None) -> str:
 	"""Render the letter of Dunning `doc` to PDF, attach it as a private File, return the File URL."""
-	language = language or ("en" if (doc.language or "fr")[:2].lower() == "en" else "fr")
+	language = to_letter_language(language or doc.language)
 	print_format = PRINT_FORMATS[language]
 	with print_language(language):
 		pdf = letter_pdf(doc, print_format)
@@ -122,12 +135,19 @@ def letter_pdf(doc, print_format: str) -> bytes:
 	return get_pdf(letter_html(doc, print_format))
 
 
-def relance_formal_notice_context(doc: Document | str) -> dict:
-	"""Everything the "Mise en demeure" and "Formal Notice" print formats show for Dunning `doc` (Jinja method)."""
+def relance_formal_notice_context(doc: Document | str, lang: str | None = None) -> dict:
+	"""Everything the "Mise en demeure" and "Formal Notice" print formats show for Dunning `doc` (Jinja method),
+	with ``language``: the print dialog's, else `lang` (the format's), else the Dunning's (`print_language_of`)."""
 	if isinstance(doc, str):
 		doc = frappe.get_doc("Dunning", doc)
 		doc.check_permission("print")
-	return formal_notice_context(doc)
+	language = print_language_of(doc, lang)
+	context = formal_notice_context(doc)
+	context["language"] = language
+	# The opening and closing stored on the Dunning are in the language it was made in; printed in another one,
+	# the letter takes that language's texts instead, so that no sentence stays in the first language.
+	context["own_texts"] = to_letter_language(doc.get("language") or DEFAULT_LANGUAGE) == language
+	return context
 
 
 def formal_notice_context(doc) -> dict:

@@ -217,6 +217,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			},
 			*_proceedings_fields(),
 			{
+				"fieldname": "dunning_language",
+				"fieldtype": "Link",
+				"label": N_("Dunning Language"),
+				"options": "Language",
+				"insert_after": "dunning_contact",
+				"description": N_(
+					"The language of this customer's reminders and formal notices. Empty: the company's dunning "
+					"language."
+				),
+			},
+			{
 				# Part of every customer-page link (common.portal_links): raising it revokes the links sent.
 				"fieldname": "dunning_portal_revision",
 				"fieldtype": "Int",
@@ -282,6 +293,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"options": "default_currency",
 				"insert_after": "dunning_legal_form",
 				"description": N_("Printed on every letter with the legal form (Code de commerce R123-237)."),
+			},
+			{
+				"fieldname": "dunning_language",
+				"fieldtype": "Link",
+				"label": N_("Dunning Language"),
+				"options": "Language",
+				"insert_after": "dunning_share_capital",
+				"description": N_(
+					"The language of reminders and formal notices, unless the customer has its own. French for a "
+					"French company."
+				),
 			},
 		],
 		"Customer Group": [

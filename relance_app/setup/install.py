@@ -6,6 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from relance_app.common.constants import CHANNEL_LABELS
+from relance_app.common.parties import default_dunning_language
 from relance_app.common.rate_store import seed_rates
 from relance_app.engine.default_templates import DEFAULT_TEMPLATES
 from relance_app.engine.policy import default_policy
@@ -41,9 +42,20 @@ def before_uninstall() -> None:
 
 
 def setup_company(company: str) -> None:
-	"""What every company needs to be dunned: the default ladder and its formal-notice Dunning Type."""
+	"""What every company needs to be dunned: the default ladder, its formal-notice Dunning Type and its
+	dunning language."""
 	create_default_policy(company)
 	ensure_dunning_type(company)
+	set_dunning_language(company)
+
+
+def set_dunning_language(company: str) -> None:
+	"""French for a French company, else the system language; a language already chosen is kept."""
+	row = frappe.db.get_value("Company", company, ["dunning_language", "country"], as_dict=True)
+	if row and not row.dunning_language:
+		language = default_dunning_language(row.country)
+		if frappe.db.exists("Language", language):
+			frappe.db.set_value("Company", company, "dunning_language", language, update_modified=False)
 
 
 def make_custom_fields() -> None:

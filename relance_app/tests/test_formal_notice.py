@@ -24,7 +24,7 @@ from relance_app.engine.policy import Level
 from relance_app.engine.render import relance_date as date_fr
 from relance_app.engine.render import relance_date_long as date_long
 from relance_app.engine.render import relance_money as money
-from relance_app.formal_notice.dunning import create_formal_notice
+from relance_app.formal_notice.dunning import create_formal_notice, current_rate
 from relance_app.formal_notice.letter import RECEIPT_DELAY_WORKING_DAYS, formal_notice_context
 from relance_app.formal_notice.penalty_invoice import make_penalty_invoice
 from relance_app.overrides.dunning import validate as dunning_validate_hook
@@ -152,7 +152,7 @@ def make_letter_customer(*, name: str, individual: bool = False, language: str |
 	frappe.db.set_value(
 		"Customer",
 		customer,
-		{"customer_type": "Individual" if individual else "Company", "language": language},
+		{"customer_type": "Individual" if individual else "Company", "dunning_language": language},
 	)
 	make_address(customer=customer, line="8 boulevard Voltaire", city="Paris")
 	return customer
@@ -287,7 +287,8 @@ class TestFormalNoticeB2B(FrappeTestCase):
 		self.assertGreater(interest, 0)
 		self.assertEqual(dec(self.dunning.total_interest), interest)
 		self.assertEqual(dec(self.dunning.dunning_fee), Decimal("120.00"))
-		self.assertEqual(self.dunning.rate_of_interest, 0)
+		# The rate shown is the one in force at the notice (statutory: ECB + 10 points), for reading only.
+		self.assertEqual(Decimal(str(self.dunning.rate_of_interest)), current_rate(self.expected.values()))
 		self.assertEqual(dec(self.dunning.dunning_amount), interest + Decimal("120.00"))
 		self.assertEqual(dec(self.dunning.grand_total), Decimal("3200.00") + interest + Decimal("120.00"))
 		self.assertEqual(self.notice["interest"], interest)
@@ -623,7 +624,7 @@ class TestFormalNoticeB2C(FrappeTestCase):
 
 
 class TestFormalNoticeEnglish(FrappeTestCase):
-	def test_customer_with_english_print_language_gets_the_english_letter(self):
+	def test_customer_with_english_dunning_language_gets_the_english_letter(self):
 		company = make_company()
 		make_company_identity(company)
 		customer = make_letter_customer(name="Baker Street Ltd", language="en")
