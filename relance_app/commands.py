@@ -102,8 +102,16 @@ def verify_log(context, company=None):
 	for result in results:
 		label = result.company or "(no company)"
 		pending = f", {result.pending} not sealed yet" if result.pending else ""
+		# Entries a System Manager corrected with a reason (each has a sealed Correction entry): not tampering.
+		corrected = (
+			f", corrected with a logged reason: {', '.join(result.corrected)}"
+			if result.get("corrected")
+			else ""
+		)
 		if result.ok:
-			click.echo(f"OK    {label}: {result.checked} entries, head {result.head_hash or '-'}{pending}")
+			click.echo(
+				f"OK    {label}: {result.checked} entries, head {result.head_hash or '-'}{pending}{corrected}"
+			)
 		else:
 			click.echo(
 				f"FAIL  {label}: entry {result.first_bad or '(end of chain)'}: {result.reason} "

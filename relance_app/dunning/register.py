@@ -11,6 +11,10 @@ ever be bypassed, `previous_hash` is unique in the table, so a second row claimi
 refused by the database. The daily run seals after each batch; rows written through the document API (a
 call logged, a payment received, a dispute resolved) are sealed by a short job after their commit. A row
 left unsealed (lock timeout, crash) is sealed by the next of these.
+
+A System Manager's correction of a sealed row (with a reason, see the Dunning Contact Log controller) keeps
+the row's seal and adds a sealed Correction entry naming the row and the hash of its corrected content
+(engine.evidence_hash): verification then reports the row as corrected, not as changed.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ from frappe.query_builder import DocType, Order
 from frappe.query_builder.functions import Count
 
 from relance_app.common.compat import in_test
-from relance_app.engine.evidence_hash import EVIDENCE_FIELDS, ChainVerifier, seal_rows
+from relance_app.engine.evidence_hash import (
+	CORRECTION_PREFIX,
+	EVIDENCE_FIELDS,
+	ChainVerifier,
+	corrections_of,
+	row_hash,
+	seal_rows,
+)
 
 DOCTYPE = "Dunning Contact Log"
 # Final statuses: what the row says can no longer change (the controller refuses it once sealed).
@@ -133,7 +144,7 @@ def verify_chain(company: str | None) -> frappe._dict:
 	company = company or None
 	log = DocType(DOCTYPE)
 	fields = [log[f] for f in dict.fromkeys(("name", *EVIDENCE_FIELDS, *CHAIN_FIELDS))]
-	verifier = ChainVerifier(company)
+	verifier = ChainVerifier(company, _corrections(company))
 	after = 0
 	while True:
 		chunk = (
@@ -156,7 +167,31 @@ def verify_chain(company: str | None) -> frappe._dict:
 		first_bad=result.first_bad,
 		reason=_(result.reason).format(**dict(result.params)) if result.reason else None,
 		pending=_count_pending(company),
+		corrected=list(result.corrected),
 	)
+
+
+def _corrections(company: str | None) -> dict[str, str]:
+	"""The company's sealed Correction entries: per corrected row, the digest of its latest correction."""
+	log = DocType(DOCTYPE)
+	rows = (
+		_company_filter(frappe.qb.from_(log).select(log.idempotency_key), log, company)
+		.where(log.chain_seq > 0)
+		.where(log.idempotency_key.like(f"{CORRECTION_PREFIX}%"))
+		.orderby(log.chain_seq)
+		.run(as_dict=True)
+	)
+	return corrections_of(rows)
+
+
+def content_digest(name: str) -> str | None:
+	"""The hash the sealed row `name` has with its content as stored now, at its place in the chain (None when
+	it is not sealed): what a Correction entry records."""
+	fields = list(dict.fromkeys(("name", "company", *EVIDENCE_FIELDS, *CHAIN_FIELDS)))
+	row = frappe.db.get_value(DOCTYPE, name, fields, as_dict=True)
+	if not row or not row.chain_seq:
+		return None
+	return row_hash(row, company=row.company or None, seq=row.chain_seq, previous_hash=row.previous_hash)
 
 
 def chain_head(company: str | None, *, for_update: bool = False) -> tuple[int, str | None]:

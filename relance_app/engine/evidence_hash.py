@@ -6,6 +6,13 @@ its canonical form, which includes both. Changing a sealed row's content breaks 
 inserting or reordering rows breaks the link of the row after. Removing the last rows leaves a valid shorter
 chain: only a head recorded elsewhere (the daily digest prints it) shows that.
 
+Corrections: a System Manager may correct a sealed row, giving a reason. The row keeps its seal (its
+`evidence_hash`, which the next row links to) and a new row is written and sealed after it: a "Correction" entry
+whose idempotency key `correction:<row name>:<hash>` names the corrected row and the hash its corrected content
+has at its place in the chain. The verifier accepts a row whose content no longer matches its seal only when
+the latest sealed correction of that row gives the hash of its content as it is now; it reports the row as
+corrected, not changed. Any other change (or a change after the correction) still fails verification.
+
 Canonical form (format "relance-evidence/1"): a JSON array, compact and ASCII-only, of
 [format, company, chain_seq, previous_hash, [field, value], ...] with the fields of EVIDENCE_FIELDS in that
 order; every value is null or a string: text as is, integers in decimal, amounts as the shortest decimal
@@ -65,6 +72,22 @@ LINK_BROKEN = N_(
 )
 SEQUENCE_GAP = N_("sealed rows are missing before it (expected number {expected}, found {found})")
 HEAD_MISMATCH = N_("the chain ends before the recorded head: sealed rows were removed at the end")
+CORRECTION_PREFIX = "correction:"
+
+
+def correction_key(name: str, digest: str) -> str:
+	"""The idempotency key of the Correction entry for row `name` whose corrected content hashes to `digest`."""
+	return f"{CORRECTION_PREFIX}{name}:{digest}"
+
+
+def parse_correction_key(key: str | None) -> tuple[str, str] | None:
+	"""(corrected row name, digest) from a Correction entry's key; None for any other key."""
+	if not key or not key.startswith(CORRECTION_PREFIX):
+		return None
+	name, _sep, digest = key[len(CORRECTION_PREFIX) :].rpartition(":")
+	if not name or len(digest) != 64:
+		return None
+	return name, digest
 
 
 def canonical_value(value: object, *, amount: bool = False) -> str | None:
@@ -142,6 +165,7 @@ class Verification:
 	first_bad: str | None = None
 	reason: str | None = None
 	params: tuple[tuple[str, object], ...] = ()
+	corrected: tuple[str, ...] = ()
 
 	@property
 	def ok(self) -> bool:
@@ -151,12 +175,15 @@ class Verification:
 class ChainVerifier:
 	"""Walks a company's sealed rows in `chain_seq` order, fed in chunks (a register can be large)."""
 
-	def __init__(self, company: str | None):
+	def __init__(self, company: str | None, corrections: Mapping[str, str] | None = None):
+		"""`corrections`: per row name, the digest recorded by its latest sealed Correction entry."""
 		self.company = company
 		self.expected_seq = 1
 		self.previous = genesis_hash(company)
 		self.checked = 0
 		self.failure: tuple[str, str, dict] | None = None
+		self.corrections = dict(corrections or {})
+		self.corrected: list[str] = []
 
 	def feed(self, rows: Sequence[Mapping]) -> bool:
 		"""Check these rows; False once a row fails (the rest are not looked at)."""
@@ -176,8 +203,11 @@ class ChainVerifier:
 			return
 		actual = row_hash(row, company=self.company, seq=seq, previous_hash=self.previous)
 		if actual != row.get("evidence_hash"):
-			self.failure = (row["name"], CONTENT_CHANGED, {})
-			return
+			if self.corrections.get(row["name"]) != actual:
+				self.failure = (row["name"], CONTENT_CHANGED, {})
+				return
+			# Corrected with a recorded reason: its seal still links the chain, its content is the corrected one.
+			self.corrected.append(row["name"])
 		self.checked += 1
 		self.expected_seq = seq + 1
 		self.previous = row["evidence_hash"]
@@ -185,22 +215,43 @@ class ChainVerifier:
 	def result(self, *, expected_head: tuple[int, str] | None = None) -> Verification:
 		head_seq = self.expected_seq - 1
 		head_hash = self.previous if head_seq else None
+		corrected = tuple(self.corrected)
 		if self.failure:
 			name, reason, params = self.failure
 			return Verification(
-				self.company, self.checked, head_seq, head_hash, name, reason, tuple(params.items())
+				self.company,
+				self.checked,
+				head_seq,
+				head_hash,
+				name,
+				reason,
+				tuple(params.items()),
+				corrected,
 			)
 		if expected_head and (
 			expected_head[0] > head_seq or (expected_head[0] == head_seq and expected_head[1] != head_hash)
 		):
-			return Verification(self.company, self.checked, head_seq, head_hash, None, HEAD_MISMATCH)
-		return Verification(self.company, self.checked, head_seq, head_hash)
+			return Verification(
+				self.company, self.checked, head_seq, head_hash, None, HEAD_MISMATCH, corrected=corrected
+			)
+		return Verification(self.company, self.checked, head_seq, head_hash, corrected=corrected)
+
+
+def corrections_of(rows: Iterable[Mapping]) -> dict[str, str]:
+	"""Per corrected row name, the digest of its latest correction, from sealed rows in `chain_seq` order."""
+	found: dict[str, str] = {}
+	for row in rows:
+		parsed = parse_correction_key(row.get("idempotency_key"))
+		if parsed:
+			found[parsed[0]] = parsed[1]
+	return found
 
 
 def verify_rows(
 	rows: Iterable[Mapping], *, company: str | None, expected_head: tuple[int, str] | None = None
 ) -> Verification:
 	"""Verify a whole chain given in `chain_seq` order (each row: EVIDENCE_FIELDS + the three chain fields)."""
-	verifier = ChainVerifier(company)
-	verifier.feed(list(rows))
+	rows = list(rows)
+	verifier = ChainVerifier(company, corrections_of(rows))
+	verifier.feed(rows)
 	return verifier.result(expected_head=expected_head)

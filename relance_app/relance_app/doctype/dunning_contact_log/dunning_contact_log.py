@@ -3,18 +3,30 @@
 
 import frappe
 from frappe import _
+from frappe.model import no_value_fields
 from frappe.model.document import Document
-from frappe.utils import getdate, today
+from frappe.utils import getdate, now_datetime, today
 
 from relance_app.common.validation import DuplicateStepError, EvidenceLockedError
 from relance_app.dunning.evidence import NEEDS_ATTENTION
-from relance_app.dunning.register import IMMUTABLE_FIELDS, SEALED_STATUSES, schedule_sealing
-from relance_app.engine.evidence_hash import AMOUNT_FIELDS, canonical_value
+from relance_app.dunning.register import (
+	CHAIN_FIELDS,
+	IMMUTABLE_FIELDS,
+	SEALED_STATUSES,
+	content_digest,
+	schedule_sealing,
+)
+from relance_app.engine.evidence_hash import AMOUNT_FIELDS, canonical_value, correction_key
 
 # Once an entry reaches one of these statuses it is evidence: corrections are new entries.
 LOCKED_STATUSES = ("Sent", "Done", "Cancelled")
 # Entry types that stay "Open" while they hold dunning back.
 HOLDING_TYPES = ("Promise to Pay", "Dispute")
+# Recorded after the fact on a final entry (the registered letter's number): no correction needed.
+FREE_FIELDS = ("tracking_number",)
+# Never corrected, not even with a reason: which chain the row is in, its place in it and its step key.
+NEVER_CORRECTED = ("name", "company", "idempotency_key", *CHAIN_FIELDS)
+CORRECTION = "Correction"
 
 
 class DunningContactLog(Document):
@@ -69,6 +81,7 @@ class DunningContactLog(Document):
 			"Insurer Declaration",
 			"Email Received",
 			"Assigned to Factor",
+			"Correction",
 		]
 		idempotency_key: DF.Data | None
 		is_automatic: DF.Check
@@ -101,6 +114,8 @@ class DunningContactLog(Document):
 		self.validate_seal()
 
 	def on_update(self):
+		if self.flags.corrected_fields:
+			self.log_correction()
 		if self.status in SEALED_STATUSES and not self.chain_seq:
 			schedule_sealing(self.company)
 
@@ -135,6 +150,9 @@ class DunningContactLog(Document):
 			if canonical_value(self.get(field), amount=field in AMOUNT_FIELDS)
 			!= canonical_value(before.get(field), amount=field in AMOUNT_FIELDS)
 		]
+		if self.flags.correction_reason and _is_system_manager():
+			# A correction with its reason is logged (log_correction) and verifies as such (dunning.register).
+			changed = [field for field in changed if field in NEVER_CORRECTED]
 		if changed:
 			frappe.throw(
 				_("Contact log {0} is sealed in the evidence register: {1} cannot be changed.").format(
@@ -144,16 +162,74 @@ class DunningContactLog(Document):
 			)
 
 	def validate_evidence_lock(self):
-		if self.is_new() or _is_system_manager():
+		if self.is_new():
 			return
 		before = self.get_doc_before_save()
-		if before and before.status in LOCKED_STATUSES:
+		if not before or before.status not in LOCKED_STATUSES:
+			return
+		if not _is_system_manager():
 			frappe.throw(
 				_(
 					"Contact log {0} is {1}: it is evidence and cannot be changed. Record a new entry to correct it."
 				).format(self.name, _(before.status)),
 				EvidenceLockedError,
 			)
+		changed = self.changed_fields(before)
+		if changed and not (self.flags.correction_reason or "").strip():
+			frappe.throw(
+				_(
+					"Contact log {0} is {1}: it is evidence. A System Manager may correct it only with the reason "
+					"for the correction, which is logged."
+				).format(self.name, _(before.status)),
+				EvidenceLockedError,
+			)
+		self.flags.corrected_fields = changed
+
+	def changed_fields(self, before) -> list[str]:
+		"""The fields of this final entry that the save changes, besides those recorded after the fact."""
+		return [
+			df.fieldname
+			for df in self.meta.fields
+			if df.fieldtype not in no_value_fields
+			and df.fieldname not in FREE_FIELDS
+			and canonical_value(self.get(df.fieldname), amount=df.fieldtype in ("Currency", "Float"))
+			!= canonical_value(before.get(df.fieldname), amount=df.fieldtype in ("Currency", "Float"))
+		]
+
+	def log_correction(self):
+		"""The correction is itself evidence: a Correction entry with the reason, the fields changed (old and
+		new values), and for a sealed entry the hash of its corrected content (engine.evidence_hash)."""
+		before = self.get_doc_before_save()
+		changes = "\n".join(
+			"{}: {} -> {}".format(
+				_(self.meta.get_label(field)), before.get(field) or "", self.get(field) or ""
+			)
+			for field in self.flags.corrected_fields
+		)
+		digest = content_digest(self.name)
+		frappe.get_doc(
+			{
+				"doctype": "Dunning Contact Log",
+				"customer": self.customer,
+				"company": self.company,
+				"sales_invoice": self.sales_invoice,
+				"entry_type": CORRECTION,
+				"direction": "Outbound",
+				"status": "Done",
+				"contact_date": now_datetime(),
+				"idempotency_key": correction_key(self.name, digest) if digest else None,
+				"notes": _("Correction of {0} by {1}. Reason: {2}").format(
+					self.name, frappe.session.user, self.flags.correction_reason.strip()
+				)
+				+ "\n"
+				+ changes,
+			}
+		).insert(ignore_permissions=True)
+		self.add_comment(
+			"Info",
+			_("Corrected by {0}. Reason: {1}").format(frappe.session.user, self.flags.correction_reason),
+		)
+		self.flags.corrected_fields = None
 
 	def set_invoice_details(self):
 		if not self.sales_invoice or self.chain_seq:
@@ -203,6 +279,28 @@ class DunningContactLog(Document):
 
 def _is_system_manager() -> bool:
 	return "System Manager" in frappe.get_roles()
+
+
+@frappe.whitelist(methods=["POST"])
+def correct_entry(name: str, values: str | dict, reason: str) -> str:
+	"""A System Manager corrects a final entry, with the reason: saved, and logged as a Correction entry."""
+	frappe.only_for("System Manager")
+	doc = frappe.get_doc("Dunning Contact Log", name)
+	doc.check_permission("write")
+	values = frappe.parse_json(values) or {}
+	refused = sorted(set(values) & {"doctype", *NEVER_CORRECTED})
+	if refused:
+		frappe.throw(
+			_("These fields cannot be corrected: {0}").format(", ".join(refused)), EvidenceLockedError
+		)
+	if not (reason or "").strip():
+		frappe.throw(
+			_("Give the reason for the correction: it is kept with the evidence."), EvidenceLockedError
+		)
+	doc.update(values)
+	doc.flags.correction_reason = reason.strip()
+	doc.save()
+	return doc.name
 
 
 @frappe.whitelist(methods=["POST"])
