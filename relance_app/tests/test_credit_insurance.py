@@ -127,6 +127,8 @@ class TestCreditInsurance(FrappeTestCase):
 		send_digest(RunReport(day=WARNING, dry_run=False))
 		digests = [row for row in queued(manager) if row.name not in before]
 		self.assertEqual(len(digests), 1)
+		heading = frappe._("Credit insurance declarations due: {0}").split("{0}")[0].strip()
+		self.assertIn(heading, digests[0].message)
 		self.assertIn(invoice.name, digests[0].message)
 		self.assertIn(self.policy.policy_number, digests[0].message)
 		# The day before the warning date, the invoice is not listed.
@@ -197,19 +199,26 @@ class TestCreditInsurance(FrappeTestCase):
 		)
 
 	def test_a_sales_invoice_over_the_credit_limit_is_warned_of_and_still_submits(self):
-		# Covered through its group's parent: limit 1,000; 1,200 already receivable.
-		make_invoice(customer=self.limited, company=self.company)
+		# Covered through its group's parent (limit 1,000): 800 receivable is within it, 800 + 300 is not.
+		customer = make_customer(group=SUBGROUP, email="compta.facture@client.example")
 		frappe.clear_messages()
-		invoice = self.new_invoice(self.limited, 500)
+		first = self.new_invoice(customer, 800)
+		first.insert(ignore_permissions=True)
+		first.submit()
+		self.assertNotIn(self.policy.policy_number, messages())
+		self.assertFalse(credit_positions(customer, date(2026, 11, 1))[0]["over_limit"])
+
+		frappe.clear_messages()
+		invoice = self.new_invoice(customer, 300)
 		invoice.insert(ignore_permissions=True)
 		self.assertIn(self.policy.policy_number, messages())
-		self.assertIn(self.limited, messages())
+		self.assertIn(customer, messages())
 		invoice.submit()
 		self.assertEqual(invoice.docstatus, 1)
-		[position] = credit_positions(self.limited, date(2026, 11, 1))
+		[position] = credit_positions(customer, date(2026, 11, 1))
 		self.assertTrue(position["over_limit"])
 		self.assertEqual(position["credit_limit"], 1000)
-		self.assertEqual(position["outstanding"], 1700)
+		self.assertEqual(position["outstanding"], 1100)
 
 	def test_a_new_sales_order_over_the_credit_limit_is_warned_of_and_still_submits(self):
 		customer = make_customer(group=SUBGROUP, email="compta.commande@client.example")
@@ -252,6 +261,43 @@ class TestCreditInsurance(FrappeTestCase):
 		self.assertNotIn("Coface", messages())
 		with self.freeze_time(DEADLINE), self.assertRaises(frappe.ValidationError):
 			insurance_api.record_insurer_declaration(invoice=invoice.name, declared_on="2026-11-30")
+
+	def test_accounts_managers_configure_policies_and_accounts_users_read_them(self):
+		for role, may_write in (("Accounts Manager", True), ("Accounts User", False)):
+			user = ROLE_USERS[role]
+			self.assertTrue(frappe.has_permission("Credit Insurance Policy", "read", user=user))
+			self.assertEqual(
+				bool(frappe.has_permission("Credit Insurance Policy", "write", user=user)), may_write
+			)
+		self.assertFalse(frappe.has_permission("Credit Insurance Policy", "read", user=ROLE_USERS[""]))
+
+	def test_a_policy_that_cannot_work_is_refused(self):
+		base = {
+			"doctype": "Credit Insurance Policy",
+			"company": self.company,
+			"insurer": "Atradius",
+			"policy_number": "REFUSED",
+			"valid_from": date(2026, 1, 1),
+			"declaration_days": 60,
+			"claim_days": 150,
+			"warning_days": 10,
+			"covered": [{"customer": self.covered, "credit_limit": 1000}],
+		}
+		for change in (
+			{"claim_days": 30},
+			{"warning_days": -1},
+			{"valid_to": date(2025, 12, 31)},
+			{"covered": [{"customer": self.covered, "credit_limit": 0}]},
+			{
+				"covered": [
+					{"customer": self.covered, "credit_limit": 10},
+					{"customer": self.covered, "credit_limit": 20},
+				]
+			},
+		):
+			with self.subTest(change=change), self.assertRaises(frappe.ValidationError):
+				frappe.get_doc({**base, **change}).insert(ignore_permissions=True)
+		self.assertFalse(frappe.db.exists("Credit Insurance Policy", {"policy_number": "REFUSED"}))
 
 	def new_invoice(self, customer: str, amount: float):
 		return frappe.get_doc(
