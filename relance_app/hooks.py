@@ -21,6 +21,7 @@ doctype_js = {
 		"public/js/sales_invoice.js",
 	],
 	"Customer": "public/js/customer.js",
+	"Dunning": "public/js/dunning.js",
 }
 doctype_list_js = {
 	"Sales Invoice": [

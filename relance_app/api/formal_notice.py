@@ -1,8 +1,10 @@
-"""The mise en demeure from the invoice: preview the letter without saving, then issue and record it once."""
+"""The mise en demeure from the invoice: the overdue invoices it may include (the dialog's checklist), the
+letter previewed without saving for the invoices ticked, then issued and recorded once for exactly those."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -21,11 +23,13 @@ from relance_app.formal_notice.dunning import build_formal_notice
 from relance_app.formal_notice.letter import PRINT_FORMATS, letter_html
 
 
-def _formal_notice_action(invoice: str, today: date) -> tuple[str, Action, object]:
-	"""The policy's formal-notice step for every overdue, not yet noticed instalment of the invoice's
-	customer under the invoice's policy: one letter lists them all."""
-	customer = frappe.db.get_value("Sales Invoice", invoice, "customer")
-	selection = select_open_instalments(today, customers=[customer])
+def _formal_notice_action(
+	invoice: str, today: date, invoices: list[str] | None = None
+) -> tuple[str, Action, object]:
+	"""The policy's formal-notice step for the invoice's customer under the invoice's policy and company: every
+	overdue, not yet noticed instalment, or only those of `invoices` (the ones ticked in the dialog)."""
+	customer, company = frappe.db.get_value("Sales Invoice", invoice, ["customer", "company"])
+	selection = select_open_instalments(today, company=company, customers=[customer])
 	policy_name = next(
 		(name for name, items in selection.by_policy.items() if any(i.invoice == invoice for i in items)),
 		None,
@@ -36,25 +40,88 @@ def _formal_notice_action(invoice: str, today: date) -> tuple[str, Action, objec
 	number = policy.formal_notice_level
 	if not number:
 		frappe.throw(_("The policy {0} has no formal notice level.").format(policy_name))
-	chosen = tuple(
+	eligible = tuple(
 		inst
 		for inst in selection.by_policy[policy_name]
-		if inst.outstanding > 0 and inst.due_date < today and inst.last_level < number and not inst.disputed
+		if inst.outstanding > 0
+		and inst.due_date < today
+		and inst.last_level < number
+		and not inst.disputed
+		and (selection.invoices.get(inst.invoice) or {}).get("company", company) == company
 	)
-	if not any(inst.invoice == invoice for inst in chosen):
-		frappe.throw(_("{0} is not overdue, is disputed, or already had its formal notice.").format(invoice))
+	if invoices is None:
+		if not any(inst.invoice == invoice for inst in eligible):
+			frappe.throw(
+				_("{0} is not overdue, is disputed, or already had its formal notice.").format(invoice)
+			)
+		chosen = eligible
+	else:
+		wanted = set(invoices)
+		if not wanted:
+			frappe.throw(_("Tick at least one invoice for the formal notice."))
+		offered = {inst.invoice for inst in eligible}
+		refused = sorted(wanted - offered)
+		if refused:
+			frappe.throw(
+				_(
+					"These invoices cannot go on this formal notice (not overdue, disputed, already noticed, or "
+					"another customer's, company's or policy's): {0}"
+				).format(", ".join(refused))
+			)
+		chosen = tuple(inst for inst in eligible if inst.invoice in wanted)
 	return policy_name, Action(customer, number, policy.level(number), chosen), selection
 
 
+def _ticked(invoices) -> list[str] | None:
+	"""The invoices ticked in the dialog (a JSON list from the desk), or None when the caller sent none."""
+	if invoices is None or invoices == "":
+		return None
+	names = frappe.parse_json(invoices) if isinstance(invoices, str) else invoices
+	if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+		frappe.throw(_("The invoices must be a list of invoice names."))
+	return list(dict.fromkeys(names))
+
+
 @frappe.whitelist()
-def preview_formal_notice(invoice: str) -> dict:
-	"""The mise en demeure as it would be printed today, without saving anything (a GET: it writes nothing,
-	not even the Dunning's name from its naming series)."""
+def formal_notice_candidates(invoice: str) -> list[dict]:
+	"""The customer's overdue invoices (same company and policy) a formal notice from `invoice` may include,
+	with their days late and outstanding: `invoice` first and ticked, the others proposed, oldest first.
+	Invoices the user may not read are left out."""
 	doc = checked_invoice(invoice)
 	require("Dunning", "read")
 	today = getdate(nowdate())
-	policy_name, action, _selection = _formal_notice_action(invoice, today)
-	# The letter lists every overdue invoice of the customer: the user must be allowed to read each of them.
+	_policy, action, _selection = _formal_notice_action(invoice, today)
+	check_customer(action.customer)
+	rows: dict[str, dict] = {}
+	for inst in sorted(action.instalments, key=lambda i: (i.due_date, i.invoice)):
+		row = rows.setdefault(
+			inst.invoice,
+			{
+				"invoice": inst.invoice,
+				"due_date": inst.due_date,
+				"days_late": (today - inst.due_date).days,
+				"outstanding": Decimal(0),
+				"currency": inst.currency,
+				"checked": inst.invoice == doc.name,
+			},
+		)
+		row["outstanding"] += inst.outstanding
+	readable = [
+		row for row in rows.values() if frappe.has_permission("Sales Invoice", "read", doc=row["invoice"])
+	]
+	readable.sort(key=lambda row: (not row["checked"], row["due_date"], row["invoice"]))
+	return readable
+
+
+@frappe.whitelist()
+def preview_formal_notice(invoice: str, invoices: str | list | None = None) -> dict:
+	"""The mise en demeure as it would be printed today, without saving anything (a GET: it writes nothing,
+	not even the Dunning's name from its naming series). `invoices`: the ones ticked, else all overdue ones."""
+	doc = checked_invoice(invoice)
+	require("Dunning", "read")
+	today = getdate(nowdate())
+	policy_name, action, _selection = _formal_notice_action(invoice, today, _ticked(invoices))
+	# The letter lists every invoice chosen: the user must be allowed to read each of them.
 	check_invoices(action.invoices)
 	check_customer(action.customer)
 	dunning, _chosen, language, letter = build_formal_notice(
@@ -71,13 +138,14 @@ def preview_formal_notice(invoice: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def send_formal_notice(invoice: str) -> dict:
-	"""Issue the mise en demeure now: the Dunning, its letter, the task to post it, logged like the daily run's."""
-	doc = checked_invoice(invoice, "write")
+def send_formal_notice(invoice: str, invoices: str | list | None = None) -> dict:
+	"""Issue the mise en demeure now for the invoices ticked (else all the customer's overdue ones): the
+	Dunning, its letter, the task to post it, logged like the daily run's."""
+	checked_invoice(invoice, "write")
 	require("Dunning", "create", "submit")
 	today = getdate(nowdate())
-	policy_name, action, selection = _formal_notice_action(invoice, today)
-	# One letter for all the customer's overdue invoices: each one is checked, not only the one on screen.
+	policy_name, action, selection = _formal_notice_action(invoice, today, _ticked(invoices))
+	# One letter for all the invoices chosen: each one is checked, not only the one on screen.
 	check_step(action.level, action.invoices)
 	check_customer(action.customer)
 	report = RunReport(day=today, dry_run=False)
@@ -89,7 +157,7 @@ def send_formal_notice(invoice: str) -> dict:
 		frappe.throw(_("The formal notice could not be issued; the error is in the Error Log."))
 	dunning = frappe.db.get_value(
 		"Dunning Contact Log",
-		{"sales_invoice": doc.name, "level": action.level_number, "is_automatic": 1},
+		{"sales_invoice": action.invoices[0], "level": action.level_number, "is_automatic": 1},
 		"dunning",
 	)
 	return {"dunning": dunning, "invoices": list(action.invoices)}

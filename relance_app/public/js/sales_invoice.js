@@ -278,32 +278,79 @@ frappe.ui.form.on("Sales Invoice", {
 });
 
 relance.formal_notice = function (frm) {
+	// A checklist of the customer's overdue invoices (this one ticked, the others proposed with their days
+	// late); the preview and the Dunning take exactly the ticked ones.
 	frappe
-		.call({ method: "relance_app.api.formal_notice.preview_formal_notice", args: { invoice: frm.doc.name } })
-		.then(({ message: preview }) => {
+		.xcall("relance_app.api.formal_notice.formal_notice_candidates", { invoice: frm.doc.name })
+		.then((candidates) => {
 			const dialog = new frappe.ui.Dialog({
 				title: __("Mise en demeure"),
 				size: "extra-large",
 				fields: [
+					{ fieldtype: "HTML", fieldname: "choices" },
 					{ fieldtype: "HTML", fieldname: "warnings" },
 					{ fieldtype: "HTML", fieldname: "letter" },
 				],
 				primary_action_label: __("Issue and record"),
 				primary_action() {
+					const invoices = ticked();
+					if (!invoices.length) return frappe.msgprint(__("Tick at least one invoice for the formal notice."));
 					dialog.hide();
 					relance
-						.call("formal_notice.send_formal_notice", { invoice: frm.doc.name }, frm, __("Formal notice issued"))
+						.call(
+							"formal_notice.send_formal_notice",
+							{ invoice: frm.doc.name, invoices: JSON.stringify(invoices) },
+							frm,
+							__("Formal notice issued")
+						)
 						.then((r) => r && r.dunning && frappe.set_route("Form", "Dunning", r.dunning));
 				},
 			});
-			if (preview.warnings && preview.warnings.length) {
-				dialog.fields_dict.warnings.$wrapper.html(
-					`<div class="alert alert-warning">${preview.warnings.map(frappe.utils.escape_html).join("<br>")}</div>`
-				);
-			}
+			const rows = candidates
+				.map(
+					(row) => `<label style="display: block; font-weight: normal;">
+						<input type="checkbox" class="relance-fn-invoice" value="${frappe.utils.escape_html(row.invoice)}"
+							${row.checked ? "checked" : ""}>
+						<strong>${frappe.utils.escape_html(row.invoice)}</strong> ·
+						${__("due {0}", [frappe.datetime.str_to_user(row.due_date)])} ·
+						${__("{0} days late", [row.days_late])} ·
+						${format_currency(row.outstanding, row.currency)}
+					</label>`
+				)
+				.join("");
+			dialog.fields_dict.choices.$wrapper.html(
+				`<p class="text-muted">${__("Invoices to include in this formal notice:")}</p>${rows}`
+			);
+			const ticked = () =>
+				dialog.fields_dict.choices.$wrapper
+					.find(".relance-fn-invoice:checked")
+					.map((_i, el) => el.value)
+					.get();
 			const iframe = $('<iframe style="width: 100%; height: 70vh; border: 1px solid var(--border-color);"></iframe>');
 			dialog.fields_dict.letter.$wrapper.append(iframe);
-			iframe.attr("srcdoc", preview.html);
+			const preview = () => {
+				const invoices = ticked();
+				dialog.get_primary_btn().prop("disabled", !invoices.length);
+				if (!invoices.length) {
+					dialog.fields_dict.warnings.$wrapper.empty();
+					iframe.attr("srcdoc", "");
+					return;
+				}
+				frappe
+					.xcall("relance_app.api.formal_notice.preview_formal_notice", {
+						invoice: frm.doc.name,
+						invoices: JSON.stringify(invoices),
+					})
+					.then((r) => {
+						const warnings = (r.warnings || []).map(frappe.utils.escape_html).join("<br>");
+						dialog.fields_dict.warnings.$wrapper.html(
+							warnings ? `<div class="alert alert-warning">${warnings}</div>` : ""
+						);
+						iframe.attr("srcdoc", r.html);
+					});
+			};
+			dialog.fields_dict.choices.$wrapper.on("change", ".relance-fn-invoice", preview);
+			preview();
 			dialog.show();
 		});
 };
