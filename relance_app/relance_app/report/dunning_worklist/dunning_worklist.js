@@ -204,6 +204,10 @@
 				const tone = data.hold ? "text-muted" : "text-success";
 				return `<span class="${tone}">${frappe.utils.escape_html(data.reason)}</span>`;
 			}
+			// Credit insurance: a declaration to make to the insurer (menace de sinistre) before its deadline.
+			if (column.fieldname === "insurance" && data && data.insurance) {
+				return `<span class="text-danger">${frappe.utils.escape_html(data.insurance)}</span>`;
+			}
 			if (column.fieldname === "attention" && data && data.attention) {
 				return `<span class="text-danger">${frappe.utils.escape_html(data.attention)}</span>`;
 			}
