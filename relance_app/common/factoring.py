@@ -234,3 +234,44 @@ def without_factored(links: dict[str, str], payments: list[dict]) -> dict[str, s
 	books, so a factored invoice is never offered one."""
 	factored = {name for group in payments if group["is_factor"] for name in group["invoices"]}
 	return {invoice: link for invoice, link in links.items() if invoice not in factored}
+
+
+# Report filter "factoring" (Dunning Aged Receivables, Dunning Cash Forecast): stored in English.
+OWN_RECEIVABLES = "Own Receivables"
+FACTORED_ONLY = "Factored Only"
+ALL_RECEIVABLES = "All"
+
+
+def by_factoring(rows: list, filters) -> list:
+	"""Report rows (each with the invoice's `name`) kept apart by factoring: by default the company's own
+	receivables only, since a factored invoice is the factor's claim (subrogation) and its payment goes to the
+	factor; "Factored Only" shows the others, "All" both."""
+	choice = filters.get("factoring") or OWN_RECEIVABLES
+	if choice == ALL_RECEIVABLES or not rows:
+		return rows
+	factored = set(invoice_contracts(row.name for row in rows))
+	return [row for row in rows if (row.name in factored) == (choice == FACTORED_ONLY)]
+
+
+def factor_collected_invoices(*, company: str | None = None, customer: str | None = None) -> list[dict]:
+	"""The open invoices whose factor does the dunning (the company sends them nothing), for the worklist:
+	name, customer, customer_name, outstanding_amount, currency, contract, factor_name."""
+	collecting = [c.name for c in contracts().values() if factor_collects(c)]
+	if not collecting:
+		return []
+	filters = {"docstatus": 1, "outstanding_amount": (">", 0), CONTRACT_FIELD: ("in", collecting)}
+	if company:
+		filters["company"] = company
+	if customer:
+		filters["customer"] = customer
+	rows = frappe.get_all(
+		"Sales Invoice",
+		filters=filters,
+		fields=["name", "customer", "customer_name", "outstanding_amount", "currency", CONTRACT_FIELD],
+		order_by="due_date asc, name asc",
+	)
+	known = contracts()
+	for row in rows:
+		row["contract"] = row[CONTRACT_FIELD]
+		row["factor_name"] = known[row[CONTRACT_FIELD]].factor_name
+	return rows

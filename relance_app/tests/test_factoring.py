@@ -8,6 +8,7 @@ instruction per payee. Assigning from the list checks every invoice first.
 
 from __future__ import annotations
 
+import email
 import html
 from datetime import date
 
@@ -64,6 +65,13 @@ def assert_pays_the_factor(case: FrappeTestCase, text: str) -> None:
 	case.assertIn(MENTION, " ".join(text.split()))
 	case.assertNotIn(COMPANY_IBAN, text)
 	case.assertNotIn(IBAN, text.replace(" ", ""))
+
+
+def html_part(queue: str) -> str:
+	"""The text/html part of an Email Queue message, decoded."""
+	parsed = email.message_from_string(frappe.db.get_value("Email Queue", queue, "message"))
+	[part] = [p for p in parsed.walk() if p.get_content_type() == "text/html"]
+	return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
 
 
 class FactoringCase(FrappeTestCase):
@@ -151,7 +159,7 @@ class TestCompanyCollects(FactoringCase):
 		self.run_on(J5, [customer])
 		email = frappe.db.get_value("Customer", customer, "email_id")
 		[message] = queued(email)  # the shipped policy sends one message per customer
-		body = message.message[message.message.index("<!DOCTYPE html>") :]  # the HTML part
+		body = html_part(message.name)
 		company_part = body[body.index('data-payee="company"') : body.index('data-payee="factor"')]
 		factor_part = body[body.index('data-payee="factor"') :]
 		self.assertIn(own.name, company_part)
@@ -215,3 +223,31 @@ class TestBulkAssignment(FactoringCase):
 	def test_invalid_factor_iban_is_refused(self):
 		with self.assertRaises(frappe.ValidationError):
 			make_contract(factor_iban="FR1420041010050500013M02607")
+
+
+class TestReportsKeepFactoredApart(FactoringCase):
+	def test_worklist_lists_factor_collected_invoices_apart_and_reports_leave_them_out_by_default(self):
+		from relance_app.relance_app.report.dunning_aged_receivables import dunning_aged_receivables as aged
+		from relance_app.relance_app.report.dunning_cash_forecast import dunning_cash_forecast as forecast
+		from relance_app.relance_app.report.dunning_worklist import dunning_worklist as worklist
+
+		customer = self.customer()
+		factored = make_invoice(customer=customer, amount=700)
+		make_invoice(customer=customer, amount=500)
+		self.assign(factored.name, make_contract(collected_by="Factor"))
+		filters = {"company": self.company, "customer": customer, "from_date": J5, "days": 3}
+		with self.freeze_time(J5):
+			rows = worklist.get_data(filters)
+		[apart] = [row for row in rows if row.get("factor")]
+		self.assertEqual(apart["invoices"], factored.name)
+		self.assertIn(FACTOR, apart["factor"])
+		self.assertNotIn(factored.name, " ".join(str(r.get("invoices")) for r in rows if not r.get("factor")))
+
+		report = {"company": self.company, "customer": customer, "report_date": J5}
+		[row] = aged.get_data(report)
+		self.assertEqual((row["invoices"], row["total"]), (1, 500.0))
+		[row] = aged.get_data({**report, "factoring": "Factored Only"})
+		self.assertEqual((row["invoices"], row["total"]), (1, 700.0))
+		[row] = aged.get_data({**report, "factoring": "All"})
+		self.assertEqual(row["total"], 1200.0)
+		self.assertEqual(sum(r["amount"] for r in forecast.get_data(report)), 500.0)

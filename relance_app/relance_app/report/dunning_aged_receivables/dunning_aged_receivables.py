@@ -18,6 +18,7 @@ from frappe.query_builder.functions import Max
 from frappe.utils import add_days, date_diff, flt, getdate
 
 from relance_app.common.constants import DONE_STATUSES
+from relance_app.common.factoring import by_factoring
 from relance_app.desk.reports import (
 	CURRENCY_COLUMN,
 	company_currency,
@@ -111,7 +112,8 @@ def bucket_of(days_overdue: int) -> str:
 
 def _outstanding_invoices(filters: dict) -> list:
 	"""Per invoice: its outstanding on the date, from the Payment Ledger (one grouped query)."""
-	return open_invoices(filters, "customer_name", "customer_group")
+	# The company's own receivables by default: a factored invoice is the factor's claim (common.factoring).
+	return by_factoring(open_invoices(filters, "customer_name", "customer_group"), filters)
 
 
 def _highest_levels(invoices: list[str], until) -> dict[str, tuple[int, str | None]]:

@@ -147,6 +147,12 @@
 				fieldtype: "Check",
 				default: 1,
 			},
+			{
+				fieldname: "show_factored",
+				label: __("Show invoices assigned to a factor"),
+				fieldtype: "Check",
+				default: 1,
+			},
 		],
 
 		onload(report) {

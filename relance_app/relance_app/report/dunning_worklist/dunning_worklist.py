@@ -20,6 +20,7 @@ from frappe.utils import add_days, cint, flt, getdate
 from frappe.utils.background_jobs import is_job_enqueued
 
 from relance_app.common.compat import in_test
+from relance_app.common.factoring import factor_collected_invoices
 from relance_app.common.policy_store import load_policies
 from relance_app.common.readiness import assert_ready_to_run
 from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
@@ -71,6 +72,8 @@ def get_data(filters: dict) -> list[dict]:
 	rows = with_steps_needing_attention(filters, planned, precision)
 	if cint(filters.get("show_waiting")):
 		rows += waiting_rows(filters, start, rows, precision)
+	if cint(filters.get("show_factored", 1)):
+		rows += assigned_to_factor_rows(filters, precision)
 	return with_insurance_declarations(filters, rows, start, days, precision)
 
 
@@ -82,7 +85,7 @@ def waiting_rows(filters: dict, start, shown: list[dict], precision: int) -> lis
 	listed = {name for row in shown for name in str(row.get("invoices") or "").split(", ") if name}
 	per_invoice = defaultdict(list)
 	for inst in selection.instalments:
-		if inst.invoice not in listed:
+		if inst.invoice not in listed and inst.invoice not in selection.factored:
 			per_invoice[inst.invoice].append(inst)
 	rows = []
 	for invoice, items in sorted(per_invoice.items()):
@@ -108,6 +111,27 @@ def waiting_rows(filters: dict, start, shown: list[dict], precision: int) -> lis
 				"hold": outlook.reason.value if outlook and outlook.reason else None,
 			}
 		)
+	return permitted_rows(rows, company=filters.get("company"))
+
+
+def assigned_to_factor_rows(filters: dict, precision: int) -> list[dict]:
+	"""Last, apart: the open invoices whose factor does the dunning (affacturage). The company sends them
+	nothing; the row says to whom they were assigned."""
+	invoices = factor_collected_invoices(company=filters.get("company"), customer=filters.get("customer"))
+	rows = [
+		{
+			"date": None,
+			"customer": row.customer,
+			"customer_name": row.customer_name,
+			"channel": _("Assigned to Factor"),
+			"invoices": row.name,
+			"outstanding": flt(row.outstanding_amount, precision),
+			"currency": row.currency,
+			"reason": _("Collected by the factor: no reminder from the company"),
+			"factor": f"{row.factor_name} ({row.contract})",
+		}
+		for row in invoices
+	]
 	return permitted_rows(rows, company=filters.get("company"))
 
 
@@ -235,6 +259,7 @@ def get_columns() -> list[dict]:
 		{"fieldname": "actions", "label": _("Actions"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "attention", "label": _("Needs Attention"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "insurance", "label": _("Credit Insurance"), "fieldtype": "Data", "width": 260},
+		{"fieldname": "factor", "label": _("Assigned to Factor"), "fieldtype": "Data", "width": 220},
 		{
 			"fieldname": "contact_log",
 			"label": _("Contact Log"),
