@@ -489,9 +489,14 @@ class TestFormalNoticeB2B(FrappeTestCase):
 		)
 		draft = frappe.get_doc("Dunning", notice["dunning"])
 		self.assertEqual(draft.docstatus, 0)
-		draft.validate()  # ERPNext's controller alone: its flat rate (0 here) wipes the interest
+		# ERPNext's controller alone, after a user set the flat rate to 0 in the desk: it wipes the interest.
+		draft.rate_of_interest = 0
+		draft.validate()
 		self.assertEqual(draft.overdue_payments[0].interest, 0)
 		dunning_validate_hook(draft)
+		self.assertEqual(
+			Decimal(str(draft.rate_of_interest)), current_rate([self.expected[self.invoices[0].name]])
+		)
 		self.assertEqual(
 			dec(draft.overdue_payments[0].interest), self.expected[self.invoices[0].name].interest
 		)
