@@ -2,12 +2,14 @@
 
 A user restricted by User Permissions (to some customers, or to a company) gets the figures of their own
 invoices only. The chart is therefore not cached: Frappe's chart cache is one entry per chart for everyone.
-The "Document Type" number cards need nothing here: Frappe counts them with `frappe.get_list`.
+Every card and the chart take the company chosen at the top of the workspace (the "Relance Company" block,
+`desk.workspace`); none chosen means every company the user may see. Amounts stay in their invoices'
+currency: one figure, or one chart series, per currency.
 """
 
 from __future__ import annotations
 
-import json
+from datetime import timedelta
 
 import frappe
 from frappe import _
@@ -30,11 +32,19 @@ AGE_BUCKETS = (
 
 def overdue_by_age(company: str | None = None, as_of=None) -> dict[str, float]:
 	"""Outstanding of the Sales Invoices the user may read, per age bucket (days past due on `as_of`)."""
+	totals = {key: 0.0 for key, _label in AGE_BUCKETS}
+	for per_bucket in overdue_by_age_per_currency(company, as_of).values():
+		for key, amount in per_bucket.items():
+			totals[key] = flt(totals[key] + amount, 2)
+	return totals
+
+
+def overdue_by_age_per_currency(company: str | None = None, as_of=None) -> dict[str, dict[str, float]]:
+	"""Per invoice currency, the outstanding of the Sales Invoices the user may read per age bucket."""
 	customers = permitted_customers(company)
 	as_of = getdate(as_of or nowdate())
-	totals = {key: 0.0 for key, _label in AGE_BUCKETS}
 	if customers == []:
-		return totals
+		return {}
 	si = DocType("Sales Invoice")
 	days = frappe.qb.terms.Function("DATEDIFF", as_of, si.due_date)
 	case = (
@@ -46,18 +56,20 @@ def overdue_by_age(company: str | None = None, as_of=None) -> dict[str, float]:
 	)
 	query = (
 		frappe.qb.from_(si)
-		.select(case.as_("bucket"), Sum(si.outstanding_amount).as_("amount"))
+		.select(si.currency, case.as_("bucket"), Sum(si.outstanding_amount).as_("amount"))
 		.where(si.docstatus == 1)
 		.where(si.outstanding_amount > 0)
-		.groupby(case)
+		.groupby(si.currency, case)
 	)
 	if company:
 		query = query.where(si.company == company)
 	if customers is not None:
 		query = query.where(si.customer.isin(customers))
+	per_currency: dict[str, dict[str, float]] = {}
 	for row in query.run(as_dict=True):
-		totals[row.bucket] = flt(row.amount, 2)
-	return totals
+		buckets = per_currency.setdefault(row.currency, {key: 0.0 for key, _label in AGE_BUCKETS})
+		buckets[row.bucket] = flt(row.amount, 2)
+	return dict(sorted(per_currency.items()))
 
 
 @frappe.whitelist()
@@ -65,13 +77,27 @@ def get_overdue_by_age_chart(
 	chart_name=None, chart=None, no_cache=None, filters=None, from_date=None, to_date=None, timespan=None,
 	time_interval=None, heatmap_year=None, refresh=None,
 ):  # fmt: skip
-	"""Dashboard Chart Source "Relance Overdue by Age"."""
-	filters = frappe.parse_json(filters) or {}
-	totals = overdue_by_age(filters.get("company"))
+	"""Dashboard Chart Source "Relance Overdue by Age": one series per invoice currency (euros and dollars do
+	not add up), over every company the user may see when none is chosen."""
+	per_currency = overdue_by_age_per_currency(_company(filters))
+	datasets = [
+		{"name": currency, "values": [buckets[key] for key, _label in AGE_BUCKETS]}
+		for currency, buckets in per_currency.items()
+	]
 	return {
 		"labels": [_(label) for _key, label in AGE_BUCKETS],
-		"datasets": [{"name": _("Outstanding"), "values": [totals[key] for key, _label in AGE_BUCKETS]}],
+		"datasets": datasets or [{"name": _("Outstanding"), "values": [0.0 for _bucket in AGE_BUCKETS]}],
 	}
+
+
+def _company(filters) -> str | None:
+	"""The company a card or chart is filtered on (empty: every company), checked to exist."""
+	if isinstance(filters, str):
+		filters = frappe.parse_json(filters) if filters else {}
+	company = (filters or {}).get("company") or None
+	if company and not frappe.db.exists("Company", company):
+		frappe.throw(_("Company {0} does not exist.").format(company))
+	return company
 
 
 @frappe.whitelist()
@@ -79,7 +105,7 @@ def actions_planned_today(filters: str | None = None) -> dict:
 	"""Number Card "Relance Actions Planned Today": what today's run does (or did) by the engine's plan, for
 	the customers the user may see."""
 	frappe.has_permission("Dunning Contact Log", "read", throw=True)
-	company = (json.loads(filters) if isinstance(filters, str) and filters else filters or {}).get("company")
+	company = _company(filters)
 	today = getdate(nowdate())
 	rows = permitted_rows(preview(today, 1, company=company), company=company)
 	return {"value": len(rows), "fieldtype": "Int"}
@@ -116,8 +142,50 @@ def total_overdue(filters: str | None = None) -> str:
 	"$ 15.46 K" for euros, issue 18); a preformatted text keeps each amount in its own currency. Every company
 	the user may see counts, so a user whose default company has no invoice does not read "0"."""
 	frappe.has_permission("Sales Invoice", "read", throw=True)
-	company = (json.loads(filters) if isinstance(filters, str) and filters else filters or {}).get("company")
+	company = _company(filters)
 	totals = overdue_totals(company)
 	if not totals:
 		return fmt_money(0, currency=frappe.db.get_default("currency"))
 	return " + ".join(fmt_money(row["amount"], currency=row["currency"]) for row in totals)
+
+
+@frappe.whitelist()
+def in_formal_notice(filters: str | None = None) -> dict:
+	"""Number Card "Relance In Formal Notice": submitted invoices in formal notice, of the chosen company (or
+	every company), among those the user may read."""
+	frappe.has_permission("Sales Invoice", "read", throw=True)
+	company = _company(filters)
+	return {
+		"value": _count("Sales Invoice", company, dunning_status="Formal Notice", docstatus=1),
+		"fieldtype": "Int",
+	}
+
+
+@frappe.whitelist()
+def promises_due_this_week(filters: str | None = None, as_of=None) -> dict:
+	"""Number Card "Relance Promises Due This Week": open promises to pay falling in the current week (Monday
+	to Sunday), of the chosen company (or every company)."""
+	frappe.has_permission("Dunning Contact Log", "read", throw=True)
+	company = _company(filters)
+	day = getdate(as_of or nowdate())
+	monday = day - timedelta(days=day.weekday())
+	count = _count(
+		"Dunning Contact Log",
+		company,
+		entry_type="Promise to Pay",
+		status="Open",
+		promised_date=("between", [monday, monday + timedelta(days=6)]),
+	)
+	return {"value": count, "fieldtype": "Int"}
+
+
+def _count(doctype: str, company: str | None, **filters) -> int:
+	"""Rows of `doctype` (with a company and a customer) matching `filters`, of the customers the user may see."""
+	customers = permitted_customers(company)
+	if customers == []:
+		return 0
+	if company:
+		filters["company"] = company
+	if customers is not None:
+		filters["customer"] = ("in", customers)
+	return frappe.db.count(doctype, filters)

@@ -8,6 +8,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from relance_app.common.constants import CHANNEL_LABELS
 from relance_app.common.parties import default_dunning_language
 from relance_app.common.rate_store import seed_rates
+from relance_app.desk.workspace import COMPANY_BLOCK, ensure_company_block
 from relance_app.engine.default_templates import DEFAULT_TEMPLATES
 from relance_app.engine.policy import default_policy
 from relance_app.formal_notice.dunning import ensure_dunning_type
@@ -22,6 +23,7 @@ def after_install() -> None:
 	create_default_templates()
 	ensure_terms_template()
 	ensure_setup_block()
+	ensure_company_block()
 	for company in frappe.get_all("Company", pluck="name"):
 		setup_company(company)
 
@@ -35,6 +37,7 @@ def before_uninstall() -> None:
 	except frappe.LinkExistsError:
 		frappe.clear_messages()
 	frappe.delete_doc("Custom HTML Block", SETUP_BLOCK, ignore_missing=True, force=True)
+	frappe.delete_doc("Custom HTML Block", COMPANY_BLOCK, ignore_missing=True, force=True)
 	# Frappe drops the app's DocTypes but not the values of its Single ones (Dunning Settings).
 	singles = frappe.get_all("DocType", filters={"module": "Relance App", "issingle": 1}, pluck="name")
 	if singles:

@@ -8,7 +8,7 @@ frappe.dashboards.chart_sources["Relance Overdue by Age"] = {
 			label: __("Company"),
 			fieldtype: "Link",
 			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
+			// Empty: every company (the workspace's company block sets it for the cards and this chart).
 		},
 	],
 };

@@ -107,6 +107,7 @@ class DunningContactLog(Document):
 	def validate(self):
 		self.validate_evidence_lock()
 		self.set_invoice_details()
+		self.set_company()
 		self.validate_invoice_customer()
 		self.validate_promise()
 		self.set_holding_status()
@@ -251,6 +252,15 @@ class DunningContactLog(Document):
 			self.due_date = self.due_date or invoice.due_date
 			self.outstanding_amount = self.outstanding_amount or invoice.outstanding_amount
 
+	def set_company(self):
+		"""Every entry carries its company (issue 18): the log is filtered, and sealed, per company. A sealed
+		row keeps the chain it is in, company or not."""
+		if self.chain_seq or self.sales_invoice or not self.customer:
+			return
+		# New: Frappe filled in the user's default company, which need not be the customer's.
+		if self.is_new() or not self.company:
+			self.company = customer_company(self.customer, fallback=self.company)
+
 	def validate_invoice_customer(self):
 		if self.sales_invoice and self.customer:
 			customer = frappe.db.get_value("Sales Invoice", self.sales_invoice, "customer")
@@ -275,6 +285,26 @@ class DunningContactLog(Document):
 		"""Promises and disputes hold dunning back while Open; a new one starts Open."""
 		if self.is_new() and self.entry_type in HOLDING_TYPES and self.status == "Planned":
 			self.status = "Open"
+
+
+def customer_company(customer: str, fallback: str | None = None) -> str | None:
+	"""The company of an entry without invoice: the one of the customer's submitted invoices when they are all
+	of one company, else `fallback`, else the default company."""
+	companies = frappe.get_all(
+		"Sales Invoice",
+		filters={"customer": customer, "docstatus": 1},
+		fields=["company"],
+		distinct=True,
+		pluck="company",
+		limit=2,
+	)
+	if len(companies) == 1:
+		return companies[0]
+	return (
+		fallback
+		or frappe.defaults.get_user_default("Company")
+		or frappe.defaults.get_global_default("company")
+	)
 
 
 def _is_system_manager() -> bool:
