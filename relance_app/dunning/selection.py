@@ -67,6 +67,15 @@ class Selection:
 	def instalments(self) -> list[Instalment]:
 		return [inst for group in self.by_policy.values() for inst in group] + self.without_policy
 
+	def per_policy_and_company(self) -> list[tuple[str, str, list[Instalment]]]:
+		"""(policy name, company, instalments): how the engine is called, each company on its own calendar."""
+		groups: dict[tuple[str, str], list[Instalment]] = {}
+		for policy_name, instalments in self.by_policy.items():
+			for inst in instalments:
+				company = self.invoices[inst.invoice]["company"]
+				groups.setdefault((policy_name, company), []).append(inst)
+		return [(policy, company, items) for (policy, company), items in sorted(groups.items())]
+
 
 def select_open_instalments(
 	today: date | str | None = None,
