@@ -25,9 +25,11 @@ from relance_app.common.factoring import payment_instructions, with_payee, witho
 from relance_app.common.invoices import CENT, to_money
 from relance_app.common.parties import company_details, customer_details, dunning_language, payment_links
 from relance_app.common.policy_store import resolve_policies
+from relance_app.common.portal_links import portal_url
 from relance_app.common.rate_store import get_rate_table
 from relance_app.common.validation import translated_warnings
 from relance_app.engine.dates import add_working_days
+from relance_app.engine.epc_qr import qr_svg
 from relance_app.engine.law import (
 	B2B,
 	B2C,
@@ -316,12 +318,22 @@ def formal_notice_context(doc) -> dict:
 		"expected_receipt": receipt,
 		"deadline": deadline,
 		"payment_links": links,
+		# The customer's page (see, pay, promise, dispute): its link and QR code, printed with the means of payment.
+		**customer_page(doc.customer, doc.company),
 		"payments": payments,
 		"factored": factored,
 		"reminders": earlier_reminders(invoices, before=today, exclude_dunning=doc.name),
 		"signatory": _signatory(doc),
 		"warnings": list(dict.fromkeys(warnings)),
 	}
+
+
+def customer_page(customer: str | None, company: str | None) -> dict:
+	"""`portal_link` (the customer's personal page) and `portal_qr` (its QR code, inline SVG) for the letter."""
+	if not (customer and company):
+		return {"portal_link": "", "portal_qr": ""}
+	link = portal_url(customer, company)
+	return {"portal_link": link, "portal_qr": qr_svg(link, scale=2)}
 
 
 def _rate_kinds(policy_terms: dict[str, PenaltyTerms], debtor: str) -> dict[str, str]:

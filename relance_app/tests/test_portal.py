@@ -3,6 +3,7 @@ answers (paid, promise, dispute) are logged, hold the reminders and give someone
 
 from __future__ import annotations
 
+import re
 from unittest.mock import patch
 
 import frappe
@@ -17,6 +18,7 @@ from relance_app.dunning.context import build_context
 from relance_app.dunning.run import run
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.formal_notice.dunning import create_formal_notice
+from relance_app.formal_notice.letter import letter_html
 from relance_app.portal import telling
 from relance_app.portal.desk import link_for, revoke_links
 from relance_app.tests.factories import (
@@ -316,6 +318,24 @@ class TestPortal(FrappeTestCase):
 			frappe.set_user("Guest")
 			with self.assertRaises(PortalDenied):
 				telling.notice_pdf(t=stranger, dunning=notice["dunning"])
+
+	def test_the_mise_en_demeure_prints_the_customer_page_link_and_its_qr_code(self):
+		make_company_identity(self.company)
+		instalments = select_open_instalments(TODAY, customers=[self.customer]).instalments
+		with self.freeze_time(TODAY):
+			notice = create_formal_notice(
+				customer=self.customer,
+				company=self.company,
+				instalments=instalments,
+				level=LEVEL,
+				today=TODAY,
+			)
+			html = letter_html(frappe.get_doc("Dunning", notice["dunning"]), "Mise en demeure")
+		[link] = re.findall(r"https?://[^<\s]+/relance\?t=[\w-]+", html)
+		self.assertIn("votre page personnelle", html)
+		self.assertIn('class="segno"', html)  # the QR code, inline SVG
+		# The printed link opens this customer's page.
+		self.assertEqual(self.page(link.split("?t=")[1])[0], 200)
 
 	def test_online_payment_is_offered_only_with_a_gateway_for_the_currency(self):
 		_status, html = self.page(self.token)
