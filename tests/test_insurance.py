@@ -16,6 +16,7 @@ from relance_app.engine.insurance import (
 	InsuranceError,
 	cover,
 	covering_row,
+	first_unpaid_due,
 	first_warning_due,
 	over_limit,
 )
@@ -203,3 +204,32 @@ def test_over_the_limit_only_strictly_above_it():
 def test_a_negative_limit_is_refused():
 	with pytest.raises(InsuranceError, match="negative"):
 		over_limit(Decimal("-1"), Decimal("0"))
+
+
+# The due date the deadlines count from, for an invoice paid in instalments.
+SCHEDULE = [
+	(date(2026, 11, 1), Decimal("400")),
+	(date(2026, 10, 1), Decimal("400")),
+	(date(2026, 12, 1), Decimal("400")),
+]
+
+
+def test_an_unpaid_invoice_counts_from_its_first_instalment():
+	assert first_unpaid_due(SCHEDULE, Decimal("1200")) == date(2026, 10, 1)
+
+
+def test_a_paid_first_instalment_moves_the_count_to_the_next():
+	assert first_unpaid_due(SCHEDULE, Decimal("800")) == date(2026, 11, 1)
+
+
+def test_a_partly_paid_first_instalment_still_counts():
+	assert first_unpaid_due(SCHEDULE, Decimal("800.01")) == date(2026, 10, 1)
+
+
+def test_only_the_last_instalment_left():
+	assert first_unpaid_due(SCHEDULE, Decimal("0.01")) == date(2026, 12, 1)
+
+
+def test_without_instalments_or_outstanding_there_is_no_first_unpaid_due():
+	assert first_unpaid_due([], Decimal("100")) is None
+	assert first_unpaid_due(SCHEDULE, Decimal("0")) is None

@@ -22,7 +22,7 @@ from relance_app.common.constants import INSURER_DECLARATION
 from relance_app.common.invoices import to_money
 from relance_app.common.parties import first_accounts_manager
 from relance_app.dunning.evidence import log_entry
-from relance_app.engine.insurance import CoveredParty, Deadlines, cover, covering_row
+from relance_app.engine.insurance import CoveredParty, Deadlines, cover, covering_row, first_unpaid_due
 
 POLICY = "Credit Insurance Policy"
 TODO_PREFIX = "relance-insurance-"
@@ -299,10 +299,37 @@ def _candidate_invoices(
 	if invoices is not None:
 		query = query.where(si.name.isin(list(invoices) or [""]))
 	if due_only:
-		# Only invoices whose warning date has come: due on or before today - (N - lead) days.
-		lag = policy.deadlines.declaration_days - policy.deadlines.lead_days
-		query = query.where(si.due_date <= add_days(today, -lag))
-	return query.orderby(si.due_date).orderby(si.name).run(as_dict=True)
+		# Only invoices whose warning date may have come: the invoice, or one of its instalments, due on or
+		# before today - (N - lead) days.
+		cutoff = add_days(today, -(policy.deadlines.declaration_days - policy.deadlines.lead_days))
+		ps = DocType("Payment Schedule")
+		early = (
+			frappe.qb.from_(ps)
+			.select(ps.parent)
+			.where(ps.parenttype == "Sales Invoice")
+			.where(ps.due_date <= cutoff)
+		)
+		query = query.where((si.due_date <= cutoff) | si.name.isin(early))
+	rows = query.orderby(si.due_date).orderby(si.name).run(as_dict=True)
+	_count_from_first_unpaid_instalment(rows)
+	return rows
+
+
+def _count_from_first_unpaid_instalment(rows: list[frappe._dict]) -> None:
+	"""Each row's `due_date` becomes the one the insurer counts from: its first unpaid instalment's (ERPNext's
+	invoice due date is the last instalment's)."""
+	if not rows:
+		return
+	schedules = defaultdict(list)
+	for line in frappe.get_all(
+		"Payment Schedule",
+		filters={"parenttype": "Sales Invoice", "parent": ("in", [row.invoice for row in rows])},
+		fields=["parent", "due_date", "payment_amount"],
+	):
+		schedules[line.parent].append((getdate(line.due_date), to_money(line.payment_amount)))
+	for row in rows:
+		first = first_unpaid_due(schedules.get(row.invoice, ()), to_money(row.outstanding))
+		row.due_date = first or getdate(row.due_date)
 
 
 def customer_groups(customers: set[str]) -> dict[str, list[str]]:

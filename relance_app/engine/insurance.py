@@ -120,6 +120,20 @@ def first_warning_due(due_date: date, deadlines: Deadlines) -> date:
 	return due_date + timedelta(days=deadlines.declaration_days - deadlines.lead_days)
 
 
+def first_unpaid_due(instalments: Iterable[tuple[date, Decimal]], outstanding: Decimal) -> date | None:
+	"""The due date the deadlines count from: that of the first instalment not fully paid, payments going to
+	the oldest instalment first (ERPNext's invoice due date is its last instalment's, too late for the
+	insurer). None without instalments, or when the instalments do not explain the outstanding."""
+	rows = sorted((due, Decimal(amount)) for due, amount in instalments)
+	paid = sum((amount for _due, amount in rows), Decimal(0)) - Decimal(outstanding)
+	for due, amount in rows:
+		if paid >= amount:
+			paid -= amount
+			continue
+		return due
+	return None
+
+
 @dataclass(frozen=True)
 class CoveredParty:
 	"""A row of a policy: a customer, or a customer group (with its subgroups), and its credit limit."""

@@ -113,6 +113,20 @@ class TestCreditInsurance(FrappeTestCase):
 		self.assertEqual(str(banner["declaration_deadline"]), str(DEADLINE))
 		self.assertEqual(str(banner["claim_deadline"]), str(CLAIM_DEADLINE))
 
+	def test_an_invoice_in_instalments_counts_from_its_first_unpaid_instalment(self):
+		# ERPNext's due date is the last instalment's (31 October): the insurer counts from the first (1 October).
+		invoice = make_invoice(
+			customer=self.covered,
+			company=self.company,
+			schedule=[(DUE, 600.0), (date(2026, 10, 31), 600.0)],
+		)
+		self.assertEqual(str(invoice.due_date), "2026-10-31")
+		run_daily(date(2026, 11, 19))
+		self.assertEqual(insurance_todos(invoice.name), [])
+		run_daily(WARNING)
+		[todo] = insurance_todos(invoice.name)
+		self.assertEqual(str(todo.date), str(DEADLINE))
+
 	def test_a_rerun_creates_no_second_task(self):
 		invoice = make_invoice(customer=self.covered, company=self.company)
 		run_daily(WARNING)
