@@ -42,8 +42,9 @@ STATUSES_FR = {
 	"Failed": "Échec",
 	"Needs Attention": "À traiter",
 }
-# The litigation stage's own entries are not part of the history the court is shown.
-OWN_ENTRY_TYPES = ("Litigation", "Handover")
+# The litigation stage's own entries are not part of the history the court is shown, nor is the declaration
+# to the credit insurer (a matter between the company and its insurer, not a contact with the debtor).
+OWN_ENTRY_TYPES = ("Litigation", "Handover", "Insurer Declaration")
 
 
 def template(name: str) -> str:
