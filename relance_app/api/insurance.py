@@ -25,4 +25,9 @@ def get_customer_credit(customer: str) -> list[dict]:
 	"""Per company whose credit insurance covers the customer: the insured limit and the receivable."""
 	check_customer(customer)
 	frappe.has_permission("Sales Invoice", "read", throw=True)
-	return credit_positions(customer)
+	# A user restricted to some companies sees only their receivables.
+	return [
+		position
+		for position in credit_positions(customer)
+		if frappe.has_permission("Company", "read", doc=position["company"])
+	]

@@ -255,6 +255,24 @@ class TestCreditInsurance(FrappeTestCase):
 		order.submit()
 		self.assertEqual(order.docstatus, 1)
 
+	def test_the_customer_form_shows_the_receivable_against_the_insured_limit(self):
+		customer = make_customer(group=SUBGROUP, email="compta.fiche@client.example")
+		make_invoice(customer=customer, company=self.company)
+		frappe.set_user(ROLE_USERS["Accounts User"])
+		try:
+			[position] = insurance_api.get_customer_credit(customer)
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual((position["insurer"], position["company"]), ("Coface", self.company))
+		self.assertEqual((position["outstanding"], position["credit_limit"]), (1200, 1000))
+		self.assertTrue(position["over_limit"])
+		frappe.set_user(ROLE_USERS[""])
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				insurance_api.get_customer_credit(customer)
+		finally:
+			frappe.set_user("Administrator")
+
 	def test_a_customer_under_the_limit_is_not_warned(self):
 		frappe.clear_messages()
 		self.new_invoice(self.covered, 500).insert(ignore_permissions=True)
