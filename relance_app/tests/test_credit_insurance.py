@@ -62,6 +62,11 @@ class TestCreditInsurance(FrappeTestCase):
 		make_role_users()
 		ensure_fiscal_year(DUE)
 		ensure_fiscal_year(date(2026, 8, 1))
+		# A run that died before tearDownClass left its policy enabled: the customers would be covered twice.
+		for name in frappe.get_all(
+			"Credit Insurance Policy", filters={"company": cls.company, "insurer": "Coface"}, pluck="name"
+		):
+			frappe.db.set_value("Credit Insurance Policy", name, "enabled", 0)
 		make_customer_group(name=COVERED_GROUP)
 		make_customer_group(name=SUBGROUP, parent=COVERED_GROUP)
 		cls.covered = make_customer(email="compta.assure@client.example")
@@ -313,23 +318,36 @@ class TestCreditInsurance(FrappeTestCase):
 			"declaration_days": 60,
 			"claim_days": 150,
 			"warning_days": 10,
-			"covered": [{"customer": self.covered, "credit_limit": 1000}],
+			"covered": [{"customer": self.uncovered, "credit_limit": 1000}],
 		}
 		for change in (
 			{"claim_days": 30},
 			{"warning_days": -1},
 			{"valid_to": date(2025, 12, 31)},
-			{"covered": [{"customer": self.covered, "credit_limit": 0}]},
+			{"covered": [{"customer": self.uncovered, "credit_limit": 0}]},
 			{
 				"covered": [
-					{"customer": self.covered, "credit_limit": 10},
-					{"customer": self.covered, "credit_limit": 20},
+					{"customer": self.uncovered, "credit_limit": 10},
+					{"customer": self.uncovered, "credit_limit": 20},
 				]
 			},
+			# The test policy covers this customer from 1 January 2026 on: a second one may not.
+			{"valid_from": date(2027, 1, 1), "covered": [{"customer": self.covered, "credit_limit": 10}]},
 		):
 			with self.subTest(change=change), self.assertRaises(frappe.ValidationError):
 				frappe.get_doc({**base, **change}).insert(ignore_permissions=True)
 		self.assertFalse(frappe.db.exists("Credit Insurance Policy", {"policy_number": "REFUSED"}))
+		# Before the test policy starts, another insurer may cover the same customer.
+		earlier = frappe.get_doc(
+			{
+				**base,
+				"policy_number": "EARLIER",
+				"valid_from": date(2025, 1, 1),
+				"valid_to": date(2025, 12, 31),
+				"covered": [{"customer": self.covered, "credit_limit": 10}],
+			}
+		).insert(ignore_permissions=True)
+		earlier.delete(ignore_permissions=True)
 
 	def new_invoice(self, customer: str, amount: float):
 		return frappe.get_doc(

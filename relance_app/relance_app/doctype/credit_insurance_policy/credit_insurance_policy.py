@@ -9,6 +9,8 @@ from frappe.utils import getdate
 from relance_app.common.validation import DunningConfigurationError, throw_engine_error
 from relance_app.engine.insurance import Deadlines, InsuranceError
 
+POLICY = "Credit Insurance Policy"
+
 
 class CreditInsurancePolicy(Document):
 	# begin: auto-generated types
@@ -40,6 +42,7 @@ class CreditInsurancePolicy(Document):
 		self.validate_deadlines()
 		self.validate_validity()
 		self.validate_covered()
+		self.validate_no_overlap()
 
 	def validate_deadlines(self):
 		try:
@@ -79,3 +82,32 @@ class CreditInsurancePolicy(Document):
 					DunningConfigurationError,
 				)
 			seen.add(key)
+
+	def validate_no_overlap(self):
+		"""One enabled policy per customer (or group) of a company on any day: the deadlines must be one."""
+		if not self.enabled:
+			return
+		filters = {"company": self.company, "enabled": 1, "name": ("!=", self.name or "")}
+		if self.valid_to:
+			filters["valid_from"] = ("<=", self.valid_to)
+		others = [
+			other.name
+			for other in frappe.get_all(POLICY, filters=filters, fields=["name", "valid_to"])
+			if not other.valid_to or getdate(other.valid_to) >= getdate(self.valid_from)
+		]
+		if not others:
+			return
+		ours = {row.customer or row.customer_group for row in self.covered}
+		for row in frappe.get_all(
+			"Credit Insurance Cover",
+			filters={"parenttype": POLICY, "parent": ("in", others)},
+			fields=["parent", "customer", "customer_group"],
+		):
+			party = row.customer or row.customer_group
+			if party in ours:
+				frappe.throw(
+					_("{0} is already covered by the credit insurance policy {1} over these dates.").format(
+						party, row.parent
+					),
+					DunningConfigurationError,
+				)
