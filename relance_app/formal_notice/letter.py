@@ -27,6 +27,7 @@ from relance_app.common.parties import company_details, customer_details, dunnin
 from relance_app.common.policy_store import resolve_policies
 from relance_app.common.portal_links import portal_url
 from relance_app.common.rate_store import get_rate_table
+from relance_app.common.template_cache import with_compiled_templates
 from relance_app.common.validation import translated_warnings
 from relance_app.engine.dates import add_working_days
 from relance_app.engine.epc_qr import qr_svg
@@ -113,6 +114,7 @@ def attach_letter(doc, *, language: str | None = None) -> str:
 
 def letter_html(doc, print_format: str) -> str:
 	"""The letter as a self-contained HTML page (print style included): what the PDF is made from."""
+	with_compiled_templates(frappe.get_jenv())
 	format_doc = frappe.get_cached_doc("Print Format", print_format)
 	body = get_rendered_template(doc, print_format=format_doc, meta=doc.meta, no_letterhead=0)
 	return frappe.render_template(
