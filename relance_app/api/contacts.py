@@ -14,9 +14,11 @@ from relance_app.dunning.closing import close_tasks
 from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.mirrors import update_mirrors
+from relance_app.dunning.preview import explain_selection, invoice_outlook
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.dunning.trail import update_log_rows
 from relance_app.engine.plan import Action
+from relance_app.engine.policy import Channel
 
 
 def call_outcomes() -> list[str]:
@@ -33,8 +35,11 @@ def log_call(
 	promised_date: str | None = None,
 	promised_amount: float | None = None,
 	send_recap: bool = False,
+	as_step: bool = True,
 ) -> dict:
-	"""Record a call and its outcome; a payment date given becomes a promise, a dispute pauses dunning."""
+	"""Record a call and its outcome; a payment date given becomes a promise, a dispute pauses dunning.
+	`as_step`: when the invoice's next step is the policy's call level, this call is that step (the ladder
+	moves on, as if the run had made it); the form asks, ticked by default."""
 	doc = checked_invoice(invoice, "write")
 	# The call closes the open call tasks, and the recap is an email about the invoice.
 	require("ToDo", "write")
@@ -45,6 +50,7 @@ def log_call(
 	created = [
 		add_log_entry(doc, "Call", direction="Outbound", status="Done", call_outcome=outcome, notes=notes)
 	]
+	step = _as_call_step(doc, created[0]) if frappe.utils.sbool(as_step) else None
 	if promised_date:
 		created.append(_promise(doc, promised_date, promised_amount, notes))
 	if outcome == "Dispute":
@@ -53,7 +59,51 @@ def log_call(
 	if frappe.utils.sbool(send_recap):
 		created.append(_send_recap(doc))
 	update_mirrors(getdate(nowdate()), invoices=[invoice])
-	return {"entries": created}
+	return {"entries": created, "step": step}
+
+
+def _as_call_step(doc, call: str) -> int | None:
+	"""Make the logged call the step of the call level when that level is the invoice's next one (by the
+	run's own plan): it gets the level and the step's key, so the run takes it as done and moves on. Returns
+	the level, or None when the next step is not a call (or that step is already recorded)."""
+	today = getdate(nowdate())
+	policy_name, _items, outlook, selection = invoice_outlook(doc.name, today)
+	if not (policy_name and outlook and outlook.level):
+		return None
+	level = load_policies([policy_name])[policy_name].level(outlook.level)
+	if level.channel is not Channel.CALL:
+		return None
+	outlooks = explain_selection(selection, today)
+	due = [
+		inst
+		for inst in selection.instalments
+		if inst.invoice == doc.name and inst.key in outlooks and outlooks[inst.key][1].level == outlook.level
+	]
+	taken = set(
+		frappe.get_all(
+			"Dunning Contact Log",
+			filters={"idempotency_key": ("in", [inst.step_key(outlook.level) for inst in due] or [""])},
+			pluck="idempotency_key",
+		)
+	)
+	due = [inst for inst in due if inst.step_key(outlook.level) not in taken]
+	if not due:
+		return None
+	for n, inst in enumerate(due):
+		values = {
+			"dunning_policy": policy_name,
+			"level": outlook.level,
+			"level_title": level.title,
+			"payment_schedule": inst.instalment or None,
+			"due_date": inst.due_date,
+			"outstanding_amount": inst.outstanding,
+			"idempotency_key": inst.step_key(outlook.level),
+		}
+		# The call row itself for the first instalment; the same call, once per other instalment of the level.
+		name = call if n == 0 else add_log_entry(doc, "Call", direction="Outbound", status="Done")
+		# Not yet sealed (sealing follows the commit): the row is completed before it is.
+		frappe.db.set_value("Dunning Contact Log", name, values, update_modified=False)
+	return outlook.level
 
 
 @frappe.whitelist(methods=["POST"])

@@ -98,7 +98,12 @@ def _outlook(doc, history: list[dict]) -> dict:
 		)["dunning_status"]
 		if outlook and outlook.level:
 			level = policy.level(outlook.level)
-			step = {"level": outlook.level, "label": f"{level.label} {level.title}", "on": outlook.on}
+			step = {
+				"level": outlook.level,
+				"label": f"{level.label} {level.title}",
+				"on": outlook.on,
+				"channel": level.channel.value,
+			}
 	paused = doc.get("dunning_paused_until")
 	promise = next(
 		(row for row in history if row.entry_type == "Promise to Pay" and row.status == "Open"), None

@@ -211,7 +211,8 @@ def _invoice_rows(today: date, company, customers, invoices, due_only: bool = Fa
 
 
 def _last_steps(invoices: list[str]) -> dict[tuple[str, str], tuple[int, date | None]]:
-	"""Per (invoice, instalment): the highest automatic level sent and the day it was sent."""
+	"""Per (invoice, instalment): the highest level taken and the day it was: the run's steps, and the calls
+	a person logged as the call level's step (api.contacts.log_call: level and step key, not automatic)."""
 	log = DocType("Dunning Contact Log")
 	rows = (
 		frappe.qb.from_(log)
@@ -222,7 +223,7 @@ def _last_steps(invoices: list[str]) -> dict[tuple[str, str], tuple[int, date | 
 			Max(log.contact_date).as_("sent"),
 		)
 		.where(log.sales_invoice.isin(invoices))
-		.where(log.is_automatic == 1)
+		.where((log.is_automatic == 1) | ((log.level > 0) & log.idempotency_key.like("%|L%")))
 		.where(log.status.isin(STEP_TAKEN_STATUSES))
 		.groupby(log.sales_invoice, log.payment_schedule)
 		.run(as_dict=True)

@@ -116,6 +116,9 @@ relance.log_call = function (frm) {
 			.get_docfield("Dunning Contact Log", "call_outcome")
 			.options.split("\n")
 			.filter(Boolean);
+		// When the next step is the policy's call level, this call can be that step (the ladder moves on).
+		const info = frm.__relance_info;
+		const call_step = info && info.next_step && info.next_step.channel === "call" ? info.next_step : null;
 		const dialog = new frappe.ui.Dialog({
 			title: __("Log a call"),
 			fields: [
@@ -131,11 +134,19 @@ relance.log_call = function (frm) {
 				{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date") },
 				{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
 				{ fieldname: "send_recap", fieldtype: "Check", label: __("Email a recap to the customer") },
+				{
+					fieldname: "as_step",
+					fieldtype: "Check",
+					label: call_step ? __("This call is the step {0}", [call_step.label]) : "",
+					default: call_step ? 1 : 0,
+					hidden: call_step ? 0 : 1,
+				},
 			],
 			primary_action_label: __("Save"),
 			primary_action(values) {
 				dialog.hide();
-				relance.call("contacts.log_call", { invoice: frm.doc.name, ...values }, frm, __("Call logged"));
+				const args = { invoice: frm.doc.name, ...values, as_step: call_step && values.as_step ? 1 : 0 };
+				relance.call("contacts.log_call", args, frm, __("Call logged"));
 			},
 		});
 		dialog.show();
