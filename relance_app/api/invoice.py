@@ -22,6 +22,7 @@ from relance_app.dunning.run import execute_action
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.engine.mirror import mirror_values
 from relance_app.engine.plan import Action, SkipReason, next_level
+from relance_app.portal.activity import invoice_activity_text
 
 
 @frappe.whitelist()
@@ -65,6 +66,8 @@ def get_invoice_dunning(invoice: str) -> dict:
 		"history": history,
 		**_outlook(doc, history),
 		"insurance": _insurance(invoice),
+		# What the customer did on its page (viewed, promised, disputed, said paid): seen before calling.
+		"portal": invoice_activity_text(invoice),
 	}
 
 

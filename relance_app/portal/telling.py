@@ -22,6 +22,7 @@ from relance_app.common.portal_links import PortalDenied, check_token
 from relance_app.dunning.evidence import log_entry
 from relance_app.dunning.mirrors import update_mirrors
 from relance_app.engine.errors import N_
+from relance_app.portal.activity import record_view
 from relance_app.portal.page import DISPUTE_REASONS, online_payment_gateway
 from relance_app.portal.uploads import attach, save_private, uploaded
 
@@ -107,6 +108,14 @@ def notice_pdf(t: str | None = None, dunning: str | None = None) -> None:
 	if not file_name:
 		raise PortalDenied(_("This link is not valid or has expired."))
 	_send_pdf(f"{dunning}.pdf", frappe.get_doc("File", file_name).get_content())
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=30, seconds=600)
+def page_viewed(t: str | None = None) -> dict:
+	"""Sent by the page once loaded (the GET that shows it writes nothing): the customer looked at its page."""
+	claim = check_token(t)
+	return {"recorded": record_view(claim.customer)}
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

@@ -1,12 +1,14 @@
 """A file the debtor joins on the customer page (proof of payment, dispute document): checked, kept private.
 
-Only PDF, PNG and JPEG, recognised by their first bytes as well as their name, up to 5 MB. The file is saved
-as a private File attached to the contact-log row it came with (and named in the row's attachment field), so
-the desk user opens it from the row; a Guest never gets it back.
+Only PDF, PNG and JPEG, recognised by their first bytes as well as their name and opened once with their
+reader (pypdf, Pillow: both come with Frappe), up to 5 MB. The file is saved as a private File attached to
+the contact-log row it came with (and named in the row's attachment field), so the desk user opens it from
+the row; a Guest never gets it back.
 """
 
 from __future__ import annotations
 
+import io
 import os
 
 import frappe
@@ -44,8 +46,26 @@ def check_file(filename: str, content: bytes) -> tuple[str, bytes]:
 		frappe.throw(_("Only a PDF, PNG or JPEG file can be sent."))
 	if len(content) > MAX_BYTES:
 		frappe.throw(_("The file is too large: {0} MB at most.").format(MAX_BYTES // (1024 * 1024)))
+	if not _opens(extension, content):
+		frappe.throw(_("This file could not be read: send a valid PDF, PNG or JPEG."))
 	safe = "".join(c if c.isalnum() or c in "-_ " else "_" for c in base).strip()[:MAX_NAME] or "document"
 	return f"{safe}.{extension}", content
+
+
+def _opens(extension: str, content: bytes) -> bool:
+	"""The file opens as what it says it is (a PDF with a page, an image), as its reader in the desk will."""
+	try:
+		if extension == "pdf":
+			from pypdf import PdfReader
+
+			return len(PdfReader(io.BytesIO(content)).pages) > 0
+		from PIL import Image
+
+		with Image.open(io.BytesIO(content)) as image:
+			image.verify()
+		return True
+	except Exception:
+		return False
 
 
 def save_private(filename: str, content: bytes) -> frappe.model.document.Document:

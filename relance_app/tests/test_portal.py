@@ -8,9 +8,10 @@ from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, getdate, set_request
+from frappe.utils import add_days, formatdate, getdate, set_request
 from frappe.website.serve import get_response
 
+from relance_app.api.invoice import get_invoice_dunning
 from relance_app.common.policy_store import engine_policy
 from relance_app.common.portal_links import PortalDenied, make_token, portal_url
 from relance_app.desk.timeline import get_timeline
@@ -21,6 +22,7 @@ from relance_app.formal_notice.dunning import create_formal_notice
 from relance_app.formal_notice.letter import letter_html
 from relance_app.portal import telling
 from relance_app.portal.desk import link_for, revoke_links
+from relance_app.relance_app.report.dunning_worklist import dunning_worklist as worklist
 from relance_app.tests.factories import (
 	make_company,
 	make_dunning_customer,
@@ -379,6 +381,22 @@ class TestPortal(FrappeTestCase):
 		kwargs = make.call_args.kwargs
 		self.assertEqual((kwargs["dt"], kwargs["dn"]), ("Sales Invoice", self.invoice.name))
 		self.assertEqual(kwargs["payment_gateway_account"], gateway.name)
+
+	def test_the_invoice_screen_and_the_worklist_show_what_the_customer_did_on_its_page(self):
+		frappe.set_user("Guest")
+		with self.freeze_time(TODAY):
+			self.assertTrue(telling.page_viewed(t=self.token)["recorded"])
+			self.assertFalse(telling.page_viewed(t=self.token)["recorded"])  # one view a day is enough
+		frappe.set_user("Administrator")
+		self.tell("promise_payment", promised_date="2026-11-20")
+		with self.freeze_time(TODAY):
+			banner = get_invoice_dunning(self.invoice.name)["portal"]
+			filters = {"company": self.company, "customer": self.customer, "from_date": TODAY, "days": 0}
+			rows = worklist.execute({**filters, "show_waiting": 1})[1]
+		shown = formatdate(TODAY)
+		self.assertEqual(banner, f"customer page: viewed on {shown}, promised on {shown}")
+		[row] = [row for row in rows if self.invoice.name in str(row.get("invoices"))]
+		self.assertEqual(row["portal"], banner)
 
 	def test_without_an_answer_the_run_sends_the_reminder(self):
 		# The control of the three holds above: the same invoice, no answer, gets its J+5 reminder.

@@ -9,6 +9,7 @@ import io
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, set_request
+from PIL import Image
 
 from relance_app.common.policy_store import engine_policy
 from relance_app.common.portal_links import make_token
@@ -214,7 +215,13 @@ class TestBounces(RepliesTestCase):
 		self.assertEqual(step.entry_type, "Reminder Email")
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A valid one-page PDF (v16 opens every uploaded PDF to look for scripts).
+PDF = (
+	b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+	b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\nxref\n0 4\n0000000000 65535 f \n"
+	b"0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\n"
+	b"startxref\n164\n%%EOF\n"
+)
 
 
 class TestUploads(RepliesTestCase):
@@ -252,6 +259,7 @@ class TestUploads(RepliesTestCase):
 			("bon.exe", b"MZ\x90\x00" + b"\x00" * 100),
 			("bon.pdf", b"MZ\x90\x00" + b"\x00" * 100),  # an executable named .pdf
 			("bon.pdf", PDF + b"\x00" * (6 * 1024 * 1024)),
+			("bon.pdf", b"%PDF-1.4 this is not a PDF"),  # a PDF that does not open
 		):
 			with self.assertRaises(frappe.ValidationError, msg=name):
 				self.dispute(name, content)
@@ -274,7 +282,9 @@ class TestUploads(RepliesTestCase):
 		self.assertEqual(frappe.safe_encode(file.get_content()), PDF)
 
 	def test_a_dispute_document_in_png_is_kept(self):
-		png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+		buffer = io.BytesIO()
+		Image.new("RGB", (4, 4), "white").save(buffer, "PNG")
+		png = buffer.getvalue()
 		answer = self.dispute("photo colis.png", png)
 		[row] = self.logs(self.invoice.name)
 		self.assertEqual((row.name, row.entry_type), (answer["entry"], "Dispute"))

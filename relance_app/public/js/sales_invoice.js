@@ -96,6 +96,8 @@ relance.live_banner = function (info, status) {
 		const when = day(String(info.last_contact_entry.date).slice(0, 10));
 		parts.push(__("last contact: {0} on {1}", [info.last_contact_entry.type, when]));
 	}
+	// The customer page (viewed, promised, disputed, said paid), as one line from the server, translated there.
+	if (info.portal) parts.push(info.portal);
 	if (status !== "Closed" && info.next_step && info.next_step.on) {
 		parts.push(__("next: {0} on {1}", [info.next_step.label, day(info.next_step.on)]));
 	} else if (status !== "Closed" && info.reason) {

@@ -28,6 +28,8 @@ from relance_app.dunning import evidence, preview, run
 from relance_app.dunning.insurance import declarations_due
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.engine.plan import SkipReason
+from relance_app.portal.activity import activity as portal_activity
+from relance_app.portal.activity import activity_text
 
 DEFAULT_DAYS = 7
 # The preview walks every open instalment day by day: keep the horizon to what a person plans with.
@@ -74,7 +76,22 @@ def get_data(filters: dict) -> list[dict]:
 		rows += waiting_rows(filters, start, rows, precision)
 	if cint(filters.get("show_factored", 1)):
 		rows += assigned_to_factor_rows(filters, precision)
-	return with_insurance_declarations(filters, rows, start, days, precision)
+	return with_portal_activity(with_insurance_declarations(filters, rows, start, days, precision))
+
+
+def with_portal_activity(rows: list[dict]) -> list[dict]:
+	"""What the customer did on its page for the row's invoices (viewed, promised, disputed, said paid)."""
+	names = {id(row): _invoice_names(row) for row in rows}
+	found = portal_activity(name for listed in names.values() for name in listed)
+	for row in rows:
+		texts = (activity_text(found.get(name)) for name in names[id(row)])
+		row["portal"] = "; ".join(dict.fromkeys(text for text in texts if text))
+	return rows
+
+
+def _invoice_names(row: dict) -> list[str]:
+	invoices = row.get("invoices") or []
+	return [name for name in (invoices.split(", ") if isinstance(invoices, str) else invoices) if name]
 
 
 def waiting_rows(filters: dict, start, shown: list[dict], precision: int) -> list[dict]:
@@ -256,6 +273,7 @@ def get_columns() -> list[dict]:
 			"hidden": 1,
 		},
 		{"fieldname": "reason", "label": _("Why / When"), "fieldtype": "Data", "width": 260},
+		{"fieldname": "portal", "label": _("Customer Page"), "fieldtype": "Data", "width": 260},
 		{"fieldname": "actions", "label": _("Actions"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "attention", "label": _("Needs Attention"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "insurance", "label": _("Credit Insurance"), "fieldtype": "Data", "width": 260},
