@@ -9,9 +9,11 @@ relance.insurance_urgent = function (insurance) {
 relance.insurance_label = function (insurance) {
 	const day = (value) => frappe.datetime.str_to_user(value);
 	if (insurance.state === "declared") {
-		return insurance.reference
+		// Once declared, the next deadline is the claim's.
+		const declared = insurance.reference
 			? __("declared to {0} on {1} (ref. {2})", [insurance.insurer, day(insurance.declared_on), insurance.reference])
 			: __("declared to {0} on {1}", [insurance.insurer, day(insurance.declared_on)]);
+		return declared + " · " + __("claim by {0}", [day(insurance.claim_deadline)]);
 	}
 	if (insurance.state === "overdue") {
 		return __("insurer declaration to {0} overdue since {1}", [insurance.insurer, day(insurance.declaration_deadline)]);
