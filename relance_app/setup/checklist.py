@@ -75,11 +75,11 @@ frappe.call("relance_app.setup.checklist.get_setup_checklist").then(({ message }
 	const rows = message.items
 		.filter((item) => !item.ok)
 		.map((item) => `<li><b class="${item.needed_to_run ? "text-danger" : "text-warning"}">${esc(item.label)}</b>: `
-			+ `${esc(item.detail)} <a href="${encodeURI(item.fix_route)}">${esc(message.fix)}</a></li>`)
+			+ `${esc(item.detail)} <a href="${esc(item.fix_route)}">${esc(message.fix)}</a></li>`)
 		.join("");
 	box.innerHTML = `<div class="widget" style="padding: var(--padding-md)">`
 		+ `<div class="h6">${esc(message.title)}</div><ul>${rows}</ul>`
-		+ `<a class="btn btn-xs btn-default" href="${encodeURI(message.settings_route)}">${esc(message.settings)}</a></div>`;
+		+ `<a class="btn btn-xs btn-default" href="${esc(message.settings_route)}">${esc(message.settings)}</a></div>`;
 });
 """
 

@@ -15,7 +15,7 @@ frappe.ui.form.on("Dunning Settings", {
 						const colour = item.ok ? "text-success" : item.needed_to_run ? "text-danger" : "text-warning";
 						const fix = item.ok
 							? ""
-							: ` <a href="${encodeURI(item.fix_route)}">${__("Fix")}</a>`;
+							: ` <a href="${frappe.utils.escape_html(item.fix_route)}">${__("Fix")}</a>`;
 						return `<li><span class="${colour}">${icon}</span> <b>${frappe.utils.escape_html(
 							item.label
 						)}</b>: ${frappe.utils.escape_html(item.detail)}${fix}</li>`;
