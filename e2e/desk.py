@@ -256,3 +256,107 @@ def click_menu_item(page, group: str, item: str) -> None:
 
 def dialog(page):
 	return page.locator(".modal.show .modal-dialog").last
+
+
+# -- first hour: forms filled as a person does, and the one background job a test queued --------------------
+
+# Runs with the bench's Python in its sites/ folder: fetches one queued job by its id and performs it as a
+# worker would (execute_job: site, user, commit), then removes it. A `bench worker` would also take the jobs
+# other sites sharing this Redis have queued.
+_RUN_JOB = """
+import json, sys, time
+import frappe
+from rq.job import Job
+from frappe.utils.background_jobs import create_job_id, get_redis_conn
+
+site, job_id = sys.argv[1], sys.argv[2]
+frappe.init(site=site, sites_path=".")
+key = create_job_id(job_id)
+connection = get_redis_conn()
+frappe.destroy()
+job = Job.fetch(key, connection=connection)
+if job.get_status() == "queued":
+	result = job.perform()
+	job.delete(remove_from_queue=True)
+	print(json.dumps(result, default=str))
+	sys.exit(0)
+# A worker another site runs on this Redis took it first: its result, once done.
+for _ in range(120):
+	if job.get_status(refresh=True) in ("finished", "failed"):
+		break
+	time.sleep(0.5)
+print(json.dumps(job.return_value(), default=str))
+"""
+
+
+def run_queued_job(site: Site, job_id: str):
+	"""Perform the job the desk queued under `job_id` (no worker runs during the browser test)."""
+	env = {key: value for key, value in os.environ.items() if key != "CI"}  # CI makes execute_job a test
+	done = subprocess.run(
+		[str(site.bench / "env" / "bin" / "python"), "-c", _RUN_JOB, site.site, job_id],
+		cwd=site.bench / "sites",
+		capture_output=True,
+		text=True,
+		timeout=180,
+		check=False,
+		env=env,
+	)
+	if done.returncode != 0:
+		raise RuntimeError(f"job {job_id} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+	lines = [line for line in done.stdout.splitlines() if line.strip()]
+	return json.loads(lines[-1]) if lines else None
+
+
+def field(page, fieldname: str):
+	"""A field of the form on screen (its tab shown and its section opened first, as the user would)."""
+	page.evaluate(
+		"""(f) => {
+			const section = cur_frm.get_field(f).section;
+			if (section && section.is_collapsed && section.is_collapsed()) section.head.trigger("click");
+			cur_frm.scroll_to_field(f);
+		}""",
+		fieldname,
+	)
+	return page.locator(f'.frappe-control[data-fieldname="{fieldname}"]:visible').first
+
+
+def fill_field(page, fieldname: str, value: str) -> None:
+	box = field(page, fieldname).locator("input, textarea").first
+	box.fill(value)
+	box.press("Tab")
+	page.wait_for_function("(f) => cur_frm.doc[f] !== undefined && cur_frm.doc[f] !== null", arg=fieldname)
+	wait_idle(page)  # the field's change handlers (a server call, a form refresh) are done
+
+
+def check_field(page, fieldname: str) -> None:
+	box = field(page, fieldname).locator('input[type="checkbox"].input-with-feedback')
+	if not box.is_checked():
+		box.check()
+	page.wait_for_function("(f) => cur_frm.doc[f] == 1", arg=fieldname)
+	wait_idle(page)
+
+
+def fill_link(page, fieldname: str, value: str) -> None:
+	"""Type into a Link field and pick the value from its drop-down."""
+	box = field(page, fieldname).locator("input").first
+	box.click()
+	box.fill(value)
+	option = page.locator('.awesomplete ul [role="option"]:visible', has_text=value).first
+	option.wait_for()
+	wait_idle(page)  # the search has answered: the list no longer changes under the pointer
+	option.click()
+	page.wait_for_function("([f, v]) => cur_frm.doc[f] === v", arg=[fieldname, value])
+
+
+def save_form(page) -> None:
+	"""Ctrl+S, then wait until the form is saved (no longer new nor dirty)."""
+	page.keyboard.press("Control+s")
+	page.wait_for_function(
+		"() => cur_frm && !cur_frm.is_new() && !cur_frm.is_dirty() && !cur_frm.save_disabled"
+	)
+	wait_idle(page)
+
+
+def new_form(page, base_url: str, doctype: str) -> None:
+	page.goto(f"{base_url}/app/{doctype.lower().replace(' ', '-')}/new")
+	page.wait_for_function("(d) => window.cur_frm && cur_frm.doctype === d && cur_frm.is_new()", arg=doctype)
