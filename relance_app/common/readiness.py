@@ -15,7 +15,7 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import formatdate, getdate
 
 from relance_app.common.parties import company_details
 from relance_app.common.rate_store import KIND_LABELS
@@ -170,10 +170,10 @@ def check_rates(on: date) -> Readiness:
 		"rates",
 		_("Late payment rates of the half-year"),
 		not missing,
-		_("The rates from {0} are entered.").format(start.isoformat())
+		_("The rates from {0} are entered.").format(formatdate(start))
 		if not missing
 		else _("Missing in Late Payment Rate from {0}: {1}. Penalties would use the previous rate.").format(
-			start.isoformat(), ", ".join(missing)
+			formatdate(start), ", ".join(missing)
 		),
 	)
 

@@ -299,6 +299,26 @@ class TestChecklistLinks(FrappeTestCase):
 			self.assertNotIn("encodeURI(", script)
 
 
+class TestChecklistDates(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+		frappe.local.user_date_format = None
+
+	def test_the_rates_item_gives_the_half_year_in_the_users_date_format(self):
+		"""The French checklist said "Manquant ... au 2026-07-01": a date in the user's format, as elsewhere."""
+		from relance_app.common.readiness import check_rates
+
+		frappe.local.user_date_format = "dd-mm-yyyy"
+		for kind in (LEGAL_RATE_OTHER, LEGAL_RATE_CONSUMER_CREDITOR):
+			frappe.db.delete(
+				"Late Payment Rate", {"rate_type": KIND_LABELS[kind], "valid_from": "2026-07-01"}
+			)
+		item = check_rates(DAY)
+		self.assertFalse(item.ok)
+		self.assertIn("01-07-2026", item.detail)
+		self.assertNotIn("2026-07-01", item.detail)
+
+
 class TestReportScripts(FrappeTestCase):
 	def test_every_report_script_loads_with_its_shared_filters(self):
 		"""The browser said "Chemin d'inclusion non valide" on the Dunning Worklist: the included filters file
