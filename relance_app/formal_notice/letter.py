@@ -116,7 +116,16 @@ def letter_html(doc, print_format: str) -> str:
 	"""The letter as a self-contained HTML page (print style included): what the PDF is made from."""
 	with_compiled_templates(frappe.get_jenv())
 	format_doc = frappe.get_cached_doc("Print Format", print_format)
-	body = get_rendered_template(doc, print_format=format_doc, meta=doc.meta, no_letterhead=0)
+	# A preview's Dunning has no name yet: templates that print it (ERPNext v16's default letter head does)
+	# must print nothing, not "None".
+	unnamed = doc.name is None
+	if unnamed:
+		doc.name = ""
+	try:
+		body = get_rendered_template(doc, print_format=format_doc, meta=doc.meta, no_letterhead=0)
+	finally:
+		if unnamed:
+			doc.name = None
 	return frappe.render_template(
 		"relance_app/templates/formal_notice/pdf_page.html",
 		{
