@@ -30,6 +30,7 @@ The context every template receives (see `sample_context()` for a complete examp
                   it by law), indemnity_per: what a reminder may recall before anything is claimed
 ``sender``        name of the person or team signing
 ``broken_promise`` True when a promise to pay was not kept
+``language``      the customer's dunning language code ("fr", "en"...): amounts and dates are written in it
 
 Filters (also registered site-wide through hooks.py, hence the prefix): ``relance_money``
 (``{{ total | relance_money(currency) }}`` -> ``1 234,56 €``, in English ``€1,234.56``), ``relance_date``
@@ -396,6 +397,7 @@ def sample_context(today: date | None = None) -> dict[str, Any]:
 		},
 		"sender": "Service comptabilité",
 		"broken_promise": False,
+		"language": "fr",
 	}
 
 

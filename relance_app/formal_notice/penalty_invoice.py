@@ -41,7 +41,7 @@ def make_penalty_invoice(dunning: str) -> str:
 	if not letter["interest"] and not letter["indemnity"]:
 		frappe.throw(_("Formal notice {0} claims no penalties to invoice.").format(doc.name))
 
-	language = letter_language(doc.customer)
+	language = letter_language(doc.customer, doc.company)
 	with print_language(language):
 		items = _penalty_items(doc, letter)
 		remarks = _(
