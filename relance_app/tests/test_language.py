@@ -20,6 +20,7 @@ from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.formal_notice.dunning import build_formal_notice, create_formal_notice
 from relance_app.formal_notice.letter import letter_html, letter_pdf
+from relance_app.setup.install import set_dunning_language
 from relance_app.tests.factories import make_company, make_customer, make_overdue_invoice
 from relance_app.tests.test_formal_notice import make_address, make_company_identity, pdf_of, pdf_text
 
@@ -162,6 +163,21 @@ class TestDunningLanguage(LanguageCase):
 		self.assertIn("unpaid: €1,234.50", self.email(english).subject)
 		french = self.customer(language="fr")
 		self.assertTrue(self.email(french).subject.startswith("Facture(s) "))
+
+	def test_install_gives_a_french_company_french_and_another_the_system_language(self):
+		frappe.db.set_value("Company", self.company, "dunning_language", None)
+		set_dunning_language(self.company)
+		self.assertEqual(frappe.db.get_value("Company", self.company, "dunning_language"), "fr")
+		frappe.db.set_value("Company", self.company, "dunning_language", "en")
+		set_dunning_language(self.company)  # a language chosen is kept
+		self.assertEqual(frappe.db.get_value("Company", self.company, "dunning_language"), "en")
+		system = frappe.db.get_single_value("System Settings", "language")
+		frappe.db.set_value("Company", self.company, {"dunning_language": None, "country": "Germany"})
+		try:
+			set_dunning_language(self.company)
+			self.assertEqual(frappe.db.get_value("Company", self.company, "dunning_language"), system)
+		finally:
+			frappe.db.set_value("Company", self.company, "country", "France")
 
 	def test_a_french_company_without_a_chosen_language_duns_in_french(self):
 		frappe.db.set_value("Company", self.company, "dunning_language", None)
