@@ -158,7 +158,11 @@ def record_reply(comm, customer: str, invoices: list[str]) -> dict:
 	rows = _invoice_rows(invoices)
 	if frappe.db.exists(LOG, {"idempotency_key": _key(comm.name, rows[0].name)}):
 		return {"entries": [], "todo": None}
-	_link(comm, customer, [r.name for r in rows])
+	try:
+		_link(comm, customer, [r.name for r in rows])
+	except Exception:
+		# The timeline links are a convenience: the log rows, the hold and the task matter more.
+		frappe.log_error(title=_("Relance: could not link the received email {0}").format(comm.name))
 	title = _("The customer replied to a reminder about {0}").format(", ".join(r.name for r in rows))
 	todo = follow_up_task(rows[0], title, note)
 	until = None
