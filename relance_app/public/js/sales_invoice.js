@@ -51,7 +51,7 @@ relance.draw_indicator = function (frm, debtor_kind) {
 	let label = __("Relance: {0}", [__(status)]);
 	if (frm.doc.dunning_level) label += " · " + __("level {0}", [frm.doc.dunning_level]);
 	if (info) {
-		label += relance.live_banner(info, status);
+		label += relance.live_banner(info, status, frm.doc.currency);
 	} else if (frm.doc.dunning_next_action && status !== "Closed") {
 		label +=
 			" · " +
@@ -81,14 +81,14 @@ relance.draw_indicator = function (frm, debtor_kind) {
 	);
 };
 
-relance.live_banner = function (info, status) {
+relance.live_banner = function (info, status, currency) {
 	const day = (value) => frappe.datetime.str_to_user(value);
 	const parts = [];
 	if (info.paused_until) parts.push(__("paused until {0}", [day(info.paused_until)]));
 	if (info.promise) {
 		parts.push(
 			info.promise.amount
-				? __("promise: {0} on {1}", [format_currency(info.promise.amount), day(info.promise.date)])
+				? __("promise: {0} on {1}", [format_currency(info.promise.amount, currency), day(info.promise.date)])
 				: __("promise: payment on {0}", [day(info.promise.date)])
 		);
 	}
