@@ -18,9 +18,10 @@ doctype_js = {
 		"public/js/dunning_status.js",
 		"public/js/factoring.js",
 		"public/js/credit_insurance.js",
+		"public/js/litigation.js",
 		"public/js/sales_invoice.js",
 	],
-	"Customer": "public/js/customer.js",
+	"Customer": ["public/js/litigation.js", "public/js/customer.js"],
 	"Dunning": "public/js/dunning.js",
 }
 doctype_list_js = {

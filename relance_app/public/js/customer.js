@@ -55,33 +55,8 @@ frappe.ui.form.on("Customer", {
 	},
 });
 
-// Relance: the injonction de payer (litigation stage) and the handover of its dossier, from the customer.
+// Relance: the handover of the injonction de payer dossier, from the customer (litigation.js starts it).
 frappe.provide("relance.litigation");
-relance.litigation.start = (customer, company, frm) => {
-	frappe.confirm(
-		__(
-			"Take the invoices whose formal notice has expired to the injonction de payer? The dossier is prepared and attached to the customer."
-		),
-		() =>
-			frappe
-				.call({
-					method: "relance_app.api.litigation.start_litigation",
-					args: { customer, company },
-					freeze: true,
-				})
-				.then(({ message: r }) => {
-					if (!r) return;
-					frappe.msgprint(
-						__("Dossier prepared for the {0}: {1} invoices, {2}.", [
-							r.court,
-							r.invoices.length,
-							format_currency(r.total),
-						])
-					);
-					frm && frm.reload_doc();
-				})
-	);
-};
 relance.litigation.hand_over = (frm) => {
 	frappe.prompt(
 		[

@@ -261,30 +261,7 @@ frappe.ui.form.on("Sales Invoice", {
 		if (!["Formal Notice", "Litigation"].includes(frm.doc.dunning_status)) return;
 		frm.add_custom_button(
 			__("Injonction de payer"),
-			() =>
-				frappe.confirm(
-					__(
-						"Take the invoices whose formal notice has expired to the injonction de payer? The dossier is prepared and attached to the customer."
-					),
-					() =>
-						frappe
-							.call({
-								method: "relance_app.api.litigation.start_litigation",
-								args: { customer: frm.doc.customer, company: frm.doc.company },
-								freeze: true,
-							})
-							.then(({ message: r }) => {
-								if (!r) return;
-								frappe.msgprint(
-									__("Dossier prepared for the {0}: {1} invoices, {2}.", [
-										r.court,
-										r.invoices.length,
-										format_currency(r.total, frm.doc.currency),
-									])
-								);
-								frm.reload_doc();
-							})
-				),
+			() => relance.litigation.start(frm.doc.customer, frm.doc.company, frm, frm.doc.currency),
 			group
 		);
 	},
