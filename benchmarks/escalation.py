@@ -18,9 +18,11 @@ What it does:
 4. Times a second run the same day, reading only the invoices with work due (it must send nothing and read
    nothing), and the weekly full sweep (reads every open invoice, sends nothing).
    With --workers: undoes the run, then times the same run fanned out to that many RQ workers.
-5. Side by side: ERPNext's own manual path for a sample of the same invoices: `create_dunning` (the
+5. Per email, frappe.sendmail (Frappe's frame and CSS inlining for each message) against the run's path
+   (the same frame built once per run), --email-sample emails each, rolled back.
+6. Side by side: ERPNext's own manual path for a sample of the same invoices: `create_dunning` (the
    mapper behind "Create > Dunning" on an invoice), then insert and submit, per invoice; extrapolated to N.
-6. Deletes everything it generated unless --keep.
+7. Deletes everything it generated unless --keep.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def main() -> int:
 		action="store_true",
 		help="at scale without the first run: every invoice as the day's run leaves it (next check in 5 days), "
 		"then time the next run (reads what is due: nothing) against reading every open instalment",
+	)
+	parser.add_argument(
+		"--email-sample",
+		type=int,
+		default=100,
+		help="time queueing this many reminders through frappe.sendmail against the run's path (rolled back)",
 	)
 	parser.add_argument("--keep", action="store_true", help="keep the generated data")
 	args = parser.parse_args()
@@ -108,7 +116,13 @@ def run_benchmark(args) -> int:
 	n = args.invoices
 	today = getdate(nowdate())
 	company = make_company()
-	make_email_account()
+	# Frappe checks an Email Account's SMTP server when it is created, except under tests: the benchmark's
+	# account never sends (the queue is not flushed), so it is created as the tests create it.
+	frappe.flags.in_test = True
+	try:
+		make_email_account()
+	finally:
+		frappe.flags.in_test = False
 	policy = make_policy(
 		levels=[
 			{
@@ -183,6 +197,9 @@ def run_benchmark(args) -> int:
 		for _ in range(max(1, args.repeat) - 1):
 			time_fan_out(args.workers, customers, n, today)
 
+	if args.email_sample:
+		compare_email_paths(min(args.email_sample, len(customers)), customers)
+
 	sample = min(args.erpnext_sample, n)
 	if sample:
 		per_invoice = erpnext_manual_path(sample)
@@ -192,6 +209,58 @@ def run_benchmark(args) -> int:
 		)
 	print(f"peak memory of this process: {peak_mb():.0f} MB")
 	return 0
+
+
+def compare_email_paths(sample: int, customers: list[str]) -> None:
+	"""Per email: frappe.sendmail (Frappe's frame and premailer for every message) against the run's
+	dunning.mailer.queue_email (the same frame built once per run), same message, both rolled back."""
+	import frappe
+
+	from relance_app.dunning.mailer import queue_email
+
+	message = frappe.render_template(
+		"<p>Bonjour,</p><p style='margin:0 0 12px'>Facture {{ n }} : {{ amount }} EUR, échue.</p>" * 6,
+		{"n": "FAC-0001", "amount": "1 200,00"},
+	)
+	timings = {}
+	for label, send in (
+		("frappe.sendmail", _sendmail),
+		("relance queue_email", queue_email),
+	):
+		t0 = time.perf_counter()
+		for customer in customers[:sample]:
+			send(
+				recipient=f"{customer.lower()}@client.example",
+				sender=None,
+				subject=f"Relance {customer}",
+				body=message,
+				text="Relance",
+				reference_doctype="Customer",
+				reference_name=customer,
+				communication=None,
+				attachments=[],
+			)
+		timings[label] = (time.perf_counter() - t0) / sample
+		frappe.db.rollback()
+	print(
+		"queueing one email: "
+		+ ", ".join(f"{label} {seconds * 1000:.1f} ms" for label, seconds in timings.items())
+		+ f" ({sample} emails each; {load()})"
+	)
+
+
+def _sendmail(*, recipient, sender, subject, body, text, reference_doctype, reference_name, **_):
+	import frappe
+
+	frappe.sendmail(
+		recipients=[recipient],
+		sender=sender,
+		subject=subject,
+		message=body,
+		reference_doctype=reference_doctype,
+		reference_name=reference_name,
+		now=False,
+	)
 
 
 def rerun_at_scale(customers: list[str], today) -> int:

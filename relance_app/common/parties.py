@@ -10,7 +10,8 @@ the SIREN defaults to the one inside a French VAT number. python-stdnum checks S
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import frappe
@@ -162,7 +163,7 @@ def _company_address(company: str) -> dict:
 
 def customer_details(customer: str) -> dict:
 	"""The debtor: name, contact, kind for French law and collective proceedings (None when there are none)."""
-	row = frappe.db.get_value(
+	row = batched_customer(customer) or frappe.db.get_value(
 		"Customer",
 		customer,
 		[
@@ -177,10 +178,12 @@ def customer_details(customer: str) -> dict:
 	)
 	contact_name = ""
 	if row and row.dunning_contact:
-		first, last = frappe.db.get_value("Contact", row.dunning_contact, ["first_name", "last_name"]) or (
-			"",
-			"",
-		)
+		contact = _batched_contact(row.dunning_contact)
+		first, last = (
+			(contact.first_name, contact.last_name)
+			if contact
+			else frappe.db.get_value("Contact", row.dunning_contact, ["first_name", "last_name"])
+		) or ("", "")
 		contact_name = " ".join(part for part in (first, last) if part)
 	kind = debtor_kind(row)
 	return {
@@ -199,9 +202,16 @@ def dunning_language(customer: str | None, company: str | None) -> str:
 
 	Not ERPNext's Customer.language (Print Language): ERPNext fills it with the system language when a customer
 	is created, so it would turn every letter of a French company into English without anyone choosing it."""
-	language = frappe.db.get_value("Customer", customer, "dunning_language") if customer else None
+	batched = batched_customer(customer) if customer else None
+	if batched:
+		language = batched.dunning_language
+	else:
+		language = frappe.db.get_value("Customer", customer, "dunning_language") if customer else None
 	if not language and company:
-		row = frappe.db.get_value("Company", company, ["dunning_language", "country"], as_dict=True)
+		row = batch_memo(
+			("company_language", company),
+			lambda: frappe.db.get_value("Company", company, ["dunning_language", "country"], as_dict=True),
+		)
 		language = row and (row.dunning_language or default_dunning_language(row.country))
 	return language or "fr"
 
@@ -272,6 +282,9 @@ def payment_links(invoices: Iterable[str]) -> dict[str, str]:
 	names = list(invoices)
 	if not names:
 		return {}
+	batch = frappe.local.cache.get(BATCH)
+	if batch and batch["invoices"].issuperset(names):
+		return {name: batch["links"][name] for name in names if name in batch["links"]}
 	request = DocType("Payment Request")
 	rows = (
 		frappe.qb.from_(request)
@@ -287,6 +300,69 @@ def payment_links(invoices: Iterable[str]) -> dict[str, str]:
 	return {row.reference_name: row.payment_url for row in rows if row.payment_url}
 
 
+# What one batch of the daily run reads once for all its messages (see `prefetched`).
+BATCH = "relance_party_batch"
+BATCH_CUSTOMER_FIELDS = (
+	"name", "customer_name", "customer_type", "dunning_contact", "dunning_debtor_kind", *PROCEEDINGS_FIELDS,
+	"email_id", "mobile_no", "dunning_language", "dunning_portal_revision",
+)  # fmt: skip
+
+
+@contextlib.contextmanager
+def prefetched(customers: Iterable[str], invoices: Iterable[str] = ()) -> Iterator[None]:
+	"""Inside the block, the customers' rows and dunning contacts and the invoices' payment links come from
+	one query each, not from a few queries per message (customer_details, recipient_for, dunning_language,
+	payment_links, the portal token); values computed once per batch are memoised (`batch_memo`). For one
+	batch of the daily run: what it reads stays as read for the batch's few seconds, and is gone after."""
+	names = list(dict.fromkeys(customers))
+	invoice_names = list(dict.fromkeys(invoices))
+	rows = {}
+	if names:
+		table = DocType("Customer")
+		query = frappe.qb.from_(table).select(*(table[field] for field in BATCH_CUSTOMER_FIELDS))
+		rows = {row.name: row for row in query.where(table.name.isin(names)).run(as_dict=True)}
+	contact_names = list({row.dunning_contact for row in rows.values() if row.dunning_contact})
+	contacts = {}
+	if contact_names:
+		table = DocType("Contact")
+		fields = ("name", "email_id", "mobile_no", "first_name", "last_name")
+		query = frappe.qb.from_(table).select(*(table[field] for field in fields))
+		contacts = {row.name: row for row in query.where(table.name.isin(contact_names)).run(as_dict=True)}
+	links = payment_links(invoice_names)
+	frappe.local.cache[BATCH] = {
+		"customers": rows,
+		"contacts": contacts,
+		"invoices": set(invoice_names),
+		"links": links,
+		"memo": {},
+	}
+	try:
+		yield
+	finally:
+		frappe.local.cache.pop(BATCH, None)
+
+
+def batched_customer(customer: str):
+	"""The customer's row read by `prefetched` (None outside a batch or for a customer it did not read)."""
+	batch = frappe.local.cache.get(BATCH)
+	return batch["customers"].get(customer) if batch else None
+
+
+def _batched_contact(contact: str):
+	batch = frappe.local.cache.get(BATCH)
+	return batch["contacts"].get(contact) if batch else None
+
+
+def batch_memo(key, compute):
+	"""`compute()`, once per batch of the run (every time outside one)."""
+	batch = frappe.local.cache.get(BATCH)
+	if batch is None:
+		return compute()
+	if key not in batch["memo"]:
+		batch["memo"][key] = compute()
+	return batch["memo"][key]
+
+
 @dataclass(frozen=True)
 class Recipient:
 	email: str | None
@@ -296,7 +372,7 @@ class Recipient:
 
 def recipient_for(customer: str, invoice_contact_email: str | None = None) -> Recipient:
 	"""Who receives reminders: the customer's dunning contact, else the invoice contact, else the customer."""
-	row = frappe.db.get_value(
+	row = batched_customer(customer) or frappe.db.get_value(
 		"Customer",
 		customer,
 		["dunning_contact", "email_id", "mobile_no"],
@@ -304,7 +380,7 @@ def recipient_for(customer: str, invoice_contact_email: str | None = None) -> Re
 	)
 	email = mobile = contact_name = None
 	if row and row.dunning_contact:
-		contact = frappe.db.get_value(
+		contact = _batched_contact(row.dunning_contact) or frappe.db.get_value(
 			"Contact", row.dunning_contact, ["email_id", "mobile_no", "first_name", "last_name"], as_dict=True
 		)
 		if contact:

@@ -16,6 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_url, getdate, nowdate
 
+from relance_app.common.parties import batch_memo, batched_customer
 from relance_app.common.policy_store import resolve_policies
 from relance_app.engine.portal_token import Claim, InvalidToken, read, sign
 
@@ -41,12 +42,24 @@ def link_days(customer: str, company: str, policy: str | None = None) -> int:
 	if not policy:
 		probe = {"name": "portal", "company": company, "customer": customer, "dunning_policy": None}
 		policy = resolve_policies([probe]).get("portal")
-	days = frappe.db.get_value("Dunning Policy", policy, "portal_link_days") if policy else None
+	days = (
+		batch_memo(
+			("portal_link_days", policy),
+			lambda: frappe.db.get_value("Dunning Policy", policy, "portal_link_days"),
+		)
+		if policy
+		else None
+	)
 	return int(days) if days and int(days) > 0 else DEFAULT_LINK_DAYS
 
 
 def make_token(customer: str, company: str, policy: str | None = None) -> str:
-	revision = frappe.db.get_value("Customer", customer, "dunning_portal_revision") or 0
+	batched = batched_customer(customer)
+	revision = (
+		batched.dunning_portal_revision
+		if batched
+		else frappe.db.get_value("Customer", customer, "dunning_portal_revision")
+	) or 0
 	expires = getdate(nowdate()) + timedelta(days=link_days(customer, company, policy))
 	return sign(Claim(customer, company, expires, int(revision)), portal_secret())
 

@@ -26,6 +26,8 @@ from frappe.email.email_body import get_email, get_formatted_html
 from frappe.query_builder import DocType
 from frappe.utils import cstr, get_url, scrub_urls
 
+from relance_app.common.parties import batch_memo
+
 # What frappe.sendmail stores for a message with no unsubscribe method of its own.
 UNSUBSCRIBE_METHOD = "/api/method/frappe.email.queue.unsubscribe"
 CONTENT_MARK = "relance-content-9c1e5b7a"
@@ -104,13 +106,16 @@ def queue_email(
 def email_frame(account) -> tuple[str, str] | None:
 	"""Frappe's email around the message, split where the message goes (the subject still marked), built
 	once per run for this account, language and footer settings; None if Frappe's frame lost the marker."""
-	key = (
-		account.name,
-		str(account.get("modified") or ""),
-		frappe.local.lang,
-		get_url(),
-		cstr(frappe.db.get_default("email_footer_address")),
-		cstr(frappe.db.get_default("disable_standard_email_footer")),
+	key = batch_memo(
+		("email_frame", account.name, frappe.local.lang),
+		lambda: (
+			account.name,
+			str(account.get("modified") or ""),
+			frappe.local.lang,
+			get_url(),
+			cstr(frappe.db.get_default("email_footer_address")),
+			cstr(frappe.db.get_default("disable_standard_email_footer")),
+		),
 	)
 	frames = frappe.local.cache.setdefault(FRAMES, {})
 	if key not in frames:
@@ -122,15 +127,20 @@ def email_frame(account) -> tuple[str, str] | None:
 
 def stored_account(account) -> str | None:
 	"""The account's name when it is an Email Account row (not one from the site config), as Frappe stores it."""
-	cache = frappe.local.cache.setdefault("relance_stored_accounts", {})
-	if account.name not in cache:
-		cache[account.name] = account.name if frappe.db.exists("Email Account", account.name) else None
-	return cache[account.name]
+	return batch_memo(
+		("stored_account", account.name),
+		lambda: account.name if frappe.db.exists("Email Account", account.name) else None,
+	)
 
 
 def unsubscribed(email: str, reference_doctype: str, reference_name: str) -> bool:
 	"""Frappe's rule: unsubscribed from every email, or from the emails about this document."""
 	unsubscribe = DocType("Email Unsubscribe")
+	# Most sites have no unsubscription at all: one query per batch of the run then, not one per email.
+	if not batch_memo(
+		"any_unsubscribe", lambda: frappe.qb.from_(unsubscribe).select(unsubscribe.name).limit(1).run()
+	):
+		return False
 	return bool(
 		frappe.qb.from_(unsubscribe)
 		.select(unsubscribe.name)
