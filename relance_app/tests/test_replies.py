@@ -336,3 +336,17 @@ class TestTemplatesWithTheLink(RepliesTestCase):
 		self.assertIn("Chère cliente", render_email_template(OVERDUE_TEMPLATE, self.context()).body)
 		frappe.db.set_value("Email Template", OVERDUE_TEMPLATE, "response_html", template.body())
 		frappe.clear_document_cache("Email Template", OVERDUE_TEMPLATE)
+
+	def test_the_upgrade_puts_the_link_in_the_shipped_sms_text_only(self):
+		shipped, own = (
+			next(row for row in frappe.get_doc("Dunning Policy", name).levels if row.channel == "SMS")
+			for name in (self.policy, make_policy())
+		)
+		frappe.db.set_value("Dunning Level", shipped.name, "sms_text", portal_link_in_templates.SMS_BEFORE)
+		portal_link_in_templates.execute()
+		self.assertEqual(
+			frappe.db.get_value("Dunning Level", shipped.name, "sms_text"), portal_link_in_templates.SMS_NOW
+		)
+		self.assertIn("{{ portal_link or payment_link or iban }}", portal_link_in_templates.SMS_NOW)
+		# A text the user wrote stays as written.
+		self.assertEqual(frappe.db.get_value("Dunning Level", own.name, "sms_text"), own.sms_text)
