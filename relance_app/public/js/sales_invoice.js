@@ -286,14 +286,21 @@ relance.formal_notice = function (frm) {
 					const invoices = ticked();
 					if (!invoices.length) return frappe.msgprint(__("Tick at least one invoice for the formal notice."));
 					dialog.hide();
+					// No reload of the invoice on the way to its Dunning: ERPNext's invoice script reads the global
+					// cur_frm when the reload refreshes the form, by then the Dunning ("reading 'some'" in the
+					// console). Dropped from memory instead, the invoice is read afresh when opened again.
 					relance
 						.call(
 							"formal_notice.send_formal_notice",
 							{ invoice: frm.doc.name, invoices: JSON.stringify(invoices) },
-							frm,
+							null,
 							__("Formal notice issued")
 						)
-						.then((r) => r && r.dunning && frappe.set_route("Form", "Dunning", r.dunning));
+						.then((r) => {
+							if (!(r && r.dunning)) return frm.reload_doc();
+							frappe.model.remove_from_locals(frm.doctype, frm.docname);
+							frappe.set_route("Form", "Dunning", r.dunning);
+						});
 				},
 			});
 			const rows = candidates
