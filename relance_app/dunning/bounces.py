@@ -9,6 +9,8 @@ sent to: once someone corrects the customer's email address, reminders go by ema
 
 from __future__ import annotations
 
+import re
+
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
@@ -17,6 +19,7 @@ LOG = "Dunning Contact Log"
 BOUNCED_STATUSES = ("Bounced", "Error")
 # How far back the hourly sweep looks for bounced reminders not yet logged.
 SWEEP_DAYS = 30
+_ADDRESS = re.compile(r"[^\s,;<>\"']+@[^\s,;<>\"']+")
 
 
 def last_email_bounced(customer: str, email: str | None) -> str | None:
@@ -37,7 +40,7 @@ def last_email_bounced(customer: str, email: str | None) -> str | None:
 		frappe.db.get_value("Communication", name, ["recipients", "delivery_status"], as_dict=True)
 		or frappe._dict()
 	)
-	if email.strip().lower() not in (sent.recipients or "").lower():
+	if email.strip().lower() not in {a.lower() for a in _ADDRESS.findall(sent.recipients or "")}:
 		return None
 	if sent.delivery_status in BOUNCED_STATUSES or _bounce_logged(name):
 		return name
