@@ -64,9 +64,12 @@ def get_setup_checklist(company: str | None = None) -> dict:
 SETUP_BLOCK = "Relance Setup"
 SETUP_BLOCK_HTML = '<div class="relance-setup"></div>'
 SETUP_BLOCK_SCRIPT = """
-frappe.call("relance_app.setup.checklist.get_setup_checklist").then(({ message }) => {
+const block = root_element.host.closest(".ce-block") || root_element.host;
+// The checklist is for those who may open Dunning Settings: an accountant would get "Not permitted" instead.
+if (!frappe.model.can_read("Dunning Settings")) {
+	block.style.display = "none";
+} else frappe.call("relance_app.setup.checklist.get_setup_checklist").then(({ message }) => {
 	const box = root_element.querySelector(".relance-setup");
-	const block = root_element.host.closest(".ce-block") || root_element.host;
 	if (!message || message.done) {
 		block.style.display = "none";
 		return;

@@ -299,6 +299,26 @@ class TestChecklistLinks(FrappeTestCase):
 			self.assertNotIn("encodeURI(", script)
 
 
+class TestSetupBlockAccess(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def test_the_workspace_block_asks_only_when_the_user_may_read_the_checklist(self):
+		"""An accountant (Accounts User) opening the workspace got "Not permitted" for Dunning Settings: the
+		block asked for a checklist they may not read. It now asks only those who may."""
+		from relance_app.setup.checklist import SETUP_BLOCK_SCRIPT, get_setup_checklist
+		from relance_app.tests.factories import make_role_users
+
+		accountant = make_role_users()["Accounts User"]
+		frappe.set_user(accountant)
+		self.assertFalse(frappe.has_permission("Dunning Settings", "read"))
+		with self.assertRaises(frappe.PermissionError):
+			get_setup_checklist()
+		guard = SETUP_BLOCK_SCRIPT.index('frappe.model.can_read("Dunning Settings")')
+		self.assertLess(guard, SETUP_BLOCK_SCRIPT.index("get_setup_checklist"))
+
+
 class TestChecklistDates(FrappeTestCase):
 	def tearDown(self):
 		frappe.db.rollback()
@@ -343,10 +363,10 @@ E2E_CUSTOMER = "Boulangerie Petit"
 E2E_SENDER = "relances@premiere-heure.example"
 
 
-def first_hour_for_e2e(user: str, days_overdue: int = 8, amount: float = 1730.5) -> dict:
+def first_hour_for_e2e(days_overdue: int = 8, amount: float = 1730.5) -> dict:
 	"""A company as a French accounts manager finds it in their first hour: made by ERPNext (so with the shipped
 	"Relance standard" policy), one customer with one overdue invoice, and nothing else: no address, no legal
-	mentions, no bank account, no account to send from. `user` gets it as default company.
+	mentions, no bank account, no account to send from.
 
 	The browser test shares its site with other tests: the other companies' policies and the outgoing email
 	accounts are switched off here, and given back by `first_hour_teardown_for_e2e`."""
@@ -406,7 +426,6 @@ def first_hour_for_e2e(user: str, days_overdue: int = 8, amount: float = 1730.5)
 		frappe.get_doc({"doctype": "Bank", "bank_name": "Banque Première Heure"}).insert(
 			ignore_permissions=True
 		)
-	frappe.defaults.set_user_default("Company", E2E_COMPANY, user)
 
 	# A customer never dunned yet (a reused site keeps the earlier runs' customers, already reminded today).
 	customer, number = E2E_CUSTOMER, 1
