@@ -71,17 +71,18 @@ def _logged(api, invoice: str, notes: str) -> bool:
 @pytest.fixture(scope="module")
 def portfolio(e2e_site, admin_api, accounts_user, playwright_session) -> dict[str, str]:
 	"""One open invoice per customer; the garage has promised to pay in ten days, the hotel this week."""
-	# A French-looking desk: dates as 23-11-2026, amounts as 1.730,50 €, weeks from Monday.
+	# A French desk: dates as 23-11-2026, amounts as 1 730,50 € (symbol after the amount), weeks from Monday.
 	admin_api.update(
 		"System Settings",
 		"System Settings",
 		{
 			"date_format": "dd-mm-yyyy",
-			"number_format": "#.###,##",
+			"number_format": "# ###,##",
 			"first_day_of_the_week": "Monday",
 			"time_zone": "Europe/Paris",
 		},
 	)
+	admin_api.update("Currency", "EUR", {"symbol_on_right": 1, "number_format": "# ###,##"})
 	admin_api.update("User", USER, {"time_zone": "Europe/Paris"})
 	invoices = {}
 	for customer, email, days, amount in PORTFOLIO:
@@ -135,12 +136,12 @@ def portfolio(e2e_site, admin_api, accounts_user, playwright_session) -> dict[st
 	return {customer: row["name"] for customer, row in invoices.items()}
 
 
-def _save(page, name: str) -> Path:
+def _save(page, name: str, clip: dict | None = None) -> Path:
 	folder = Path(FOLDER)
 	folder.mkdir(parents=True, exist_ok=True)
 	path = folder / name
 	page.mouse.move(0, 0)  # no hover effects
-	page.screenshot(path=str(path))
+	page.screenshot(path=str(path), clip=clip)
 	return path
 
 
@@ -156,8 +157,13 @@ def test_invoice_form_screenshots(e2e_site, page, portfolio):
 	# The timeline, with the call and the promise.
 	timeline = page.locator(".new-timeline")
 	expect(timeline.locator(".timeline-item", has_text=PROMISE_NOTE)).to_have_count(1)
+	# The timeline's heading and the app's entries (Frappe's own version lines follow them), cut out of the page.
+	entries = timeline.locator(".timeline-item", has_text="Relance")
 	page.evaluate("document.querySelector('.new-timeline').scrollIntoView({block: 'center'})")
-	_save(page, "invoice-timeline.png")
+	top = max(0, page.locator(".new-timeline").bounding_box()["y"] + 16)
+	last = entries.last.bounding_box()
+	box = {"x": 200, "y": top, "width": 1080, "height": last["y"] + last["height"] + 16 - top}
+	_save(page, "invoice-timeline.png", clip=box)
 
 	# The header: indicator and the Relance menu open.
 	page.evaluate("window.scrollTo(0, 0)")
