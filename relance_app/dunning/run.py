@@ -62,7 +62,7 @@ from relance_app.dunning.selection import (
 	select_open_instalments,
 	settled_out_of_range,
 )
-from relance_app.engine.plan import Action, Instalment, plan
+from relance_app.engine.plan import Action, plan
 from relance_app.engine.policy import Channel
 
 LOCK_NAME = "relance_app_escalation"
@@ -213,19 +213,12 @@ def plan_selection(selection: Selection, today: date) -> list[tuple[str, Action]
 	"""The engine's decision for every policy's instalments, on each company's calendar."""
 	policies = load_policies(selection.by_policy)
 	planned: list[tuple[str, Action]] = []
-	for policy_name, instalments in sorted(selection.by_policy.items()):
-		by_company: dict[str, list[Instalment]] = defaultdict(list)
-		for inst in instalments:
-			by_company[selection.invoices[inst.invoice]["company"]].append(inst)
-		for company, items in sorted(by_company.items()):
-			result = plan(
-				items,
-				policies[policy_name],
-				today,
-				holidays=company_holidays(company),
-				last_contact=selection.last_contact,
-			)
-			planned.extend((policy_name, action) for action in result.actions)
+	for policy_name, company, items in selection.per_policy_and_company():
+		holidays = company_holidays(company)
+		result = plan(
+			items, policies[policy_name], today, holidays=holidays, last_contact=selection.last_contact
+		)
+		planned.extend((policy_name, action) for action in result.actions)
 	return planned
 
 
