@@ -337,15 +337,30 @@ def check_field(page, fieldname: str) -> None:
 
 
 def fill_link(page, fieldname: str, value: str) -> None:
-	"""Type into a Link field and pick the value from its drop-down."""
-	box = field(page, fieldname).locator("input").first
-	box.click()
-	box.fill(value)
-	option = page.locator('.awesomplete ul [role="option"]:visible', has_text=value).first
-	option.wait_for()
-	wait_idle(page)  # the search has answered: the list no longer changes under the pointer
-	option.click()
-	page.wait_for_function("([f, v]) => cur_frm.doc[f] === v", arg=[fieldname, value])
+	"""Type into a Link field and pick the value from its drop-down (typed again if the list changed under the
+	pointer: a field shown by a check box just ticked may be drawn again)."""
+	from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+	for attempt in range(3):
+		box = field(page, fieldname).locator("input").first
+		box.click()
+		box.fill("")
+		box.press_sequentially(value, delay=10)  # typed: v16 opens the list on key events, not on fill()
+		options = page.locator('.awesomplete ul [role="option"]:visible')
+		try:
+			options.first.wait_for(timeout=5000)
+			wait_idle(page)  # the search has answered: the list no longer changes under the pointer
+			# The value itself, else the first match (v16 shows an account by its title, its name below).
+			named = options.filter(has_text=value)
+			(named if named.count() else options).first.click()
+		except PlaywrightTimeout:
+			box.press("Tab")  # no list drawn: the whole name typed, leaving the field checks and takes it
+		try:
+			page.wait_for_function("([f, v]) => cur_frm.doc[f] === v", arg=[fieldname, value], timeout=5000)
+			return
+		except PlaywrightTimeout:
+			if attempt == 2:
+				raise
 
 
 def save_form(page) -> None:
