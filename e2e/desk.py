@@ -328,6 +328,22 @@ def fill_field(page, fieldname: str, value: str) -> None:
 	wait_idle(page)  # the field's change handlers (a server call, a form refresh) are done
 
 
+def fill_fields(page, values: dict[str, str]) -> None:
+	"""Fill several fields, then fill again any that a form refresh in between left different (as a person
+	would look at the form before saving)."""
+	for _ in range(3):
+		for fieldname, value in values.items():
+			fill_field(page, fieldname, value)
+		wrong = page.evaluate(
+			"(values) => Object.keys(values).filter((f) => String(cur_frm.doc[f]).replace(/\\.0+$/, '') !== values[f])",
+			values,
+		)
+		if not wrong:
+			return
+		values = {fieldname: values[fieldname] for fieldname in wrong}
+	raise AssertionError(f"fields not taken by the form: {values}")
+
+
 def check_field(page, fieldname: str) -> None:
 	box = field(page, fieldname).locator('input[type="checkbox"].input-with-feedback')
 	if not box.is_checked():

@@ -30,6 +30,7 @@ from desk import (
 	dialog,
 	ensure_user,
 	fill_field,
+	fill_fields,
 	fill_link,
 	guard,
 	login,
@@ -65,7 +66,7 @@ def first_hour(e2e_site, admin_api):
 	ensure_user(
 		admin_api, MANAGER, MANAGER_PASSWORD, ["Accounts Manager", "System Manager"], "Claire", "Gestion"
 	)
-	state = e2e_site.bench_execute("relance_app.tests.test_first_hour.first_hour_for_e2e", user=MANAGER)
+	state = e2e_site.bench_execute("relance_app.tests.test_first_hour.first_hour_for_e2e")
 	yield state
 	e2e_site.bench_execute("relance_app.tests.test_first_hour.first_hour_teardown_for_e2e", state=state)
 
@@ -193,10 +194,15 @@ def test_first_hour_in_french(e2e_site, admin_api, manager_page, first_hour):
 		"(c) => window.cur_frm && cur_frm.doctype === 'Company' && cur_frm.doc.name === c", arg=company
 	)
 	wait_idle(page)
-	fill_field(page, "dunning_siren", "732 829 320")
-	fill_field(page, "dunning_rcs_city", "Lyon")
-	fill_field(page, "dunning_legal_form", "SARL")
-	fill_field(page, "dunning_share_capital", "10000")
+	fill_fields(
+		page,
+		{
+			"dunning_siren": "732 829 320",
+			"dunning_rcs_city": "Lyon",
+			"dunning_legal_form": "SARL",
+			"dunning_share_capital": "10000",
+		},
+	)
 	save_form(page)
 
 	# 5. The bank account with its IBAN, from the checklist's link.
@@ -273,13 +279,19 @@ def test_first_hour_in_french(e2e_site, admin_api, manager_page, first_hour):
 	assert queued, f"no email queued for {first_hour['customer']}"
 	assert SENDER in queued[0]["sender"], queued
 
-	# 9. The workspace: the overdue amount in euros, the chart drawn, the setup block gone.
-	page.goto(url + "/app/relances")
-	page.wait_for_function(
-		"() => [...document.querySelectorAll('.widget.number-widget-box .number')].length"
-		" && [...document.querySelectorAll('.widget.number-widget-box .number')]"
-		".every((n) => n.textContent.trim() && !n.textContent.includes('...'))"
+	# 9. The workspace, the company chosen in its picker: the overdue amount in euros, the chart drawn, the setup
+	# block gone.
+	cards_ready = (
+		"() => { const n = [...document.querySelectorAll('.widget.number-widget-box .number')];"
+		" return n.length && n.every((e) => e.textContent.trim() && !e.textContent.includes('...')); }"
 	)
+	page.goto(url + "/app/relances")
+	page.wait_for_function(cards_ready)
+	picker = page.locator(".relance-company select")
+	with page.expect_navigation():
+		picker.select_option(company)
+	page.wait_for_function(cards_ready)
+	expect(page.locator(".relance-company select")).to_have_value(company)
 	overdue_card = page.locator(".widget.number-widget-box").first
 	expect(overdue_card.locator(".number")).to_contain_text("€")
 	expect(overdue_card.locator(".number")).not_to_contain_text("$")
