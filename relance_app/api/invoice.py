@@ -9,6 +9,7 @@ from frappe import _
 from frappe.utils import getdate, nowdate
 
 from relance_app.api.access import check_customer, check_invoices, check_step, checked_invoice
+from relance_app.common.constants import DONE_STATUSES, NOT_CONTACTS
 from relance_app.common.parties import debtor_kind, default_sender, recipient_for
 from relance_app.common.policy_store import load_policies
 from relance_app.desk.reports import channel_label
@@ -111,7 +112,9 @@ def _outlook(doc, history: list[dict]) -> dict:
 	promise = next(
 		(row for row in history if row.entry_type == "Promise to Pay" and row.status == "Open"), None
 	)
-	contact = next((row for row in history if row.status in ("Sent", "Done")), None)
+	contact = next(
+		(row for row in history if row.status in DONE_STATUSES and row.entry_type not in NOT_CONTACTS), None
+	)
 	return {
 		"live_status": status,
 		"next_step": step,

@@ -24,6 +24,18 @@ ENTRY_TYPES = {
 }
 # The contact-log entry type of a payment default declared to a credit insurer (menace de sinistre).
 INSURER_DECLARATION = "Insurer Declaration"
+# Contact-log rows that record something other than an exchange with the customer: they are never its "last
+# contact" (a note, a bounce, a payment, the court and handover stages, the declaration to the insurer...).
+NOT_CONTACTS = (
+	"Note",
+	"Bounce",
+	"Payment Received",
+	"Litigation",
+	"Handover",
+	INSURER_DECLARATION,
+	"Assigned to Factor",
+	"Correction",
+)
 # Contact-log rows that are reminders (the formal notice recalls them).
 REMINDER_ENTRY_TYPES = tuple(ENTRY_TYPES.values())
 

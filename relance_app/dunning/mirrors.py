@@ -12,7 +12,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Max
 from frappe.utils import getdate
 
-from relance_app.common.constants import DONE_STATUSES
+from relance_app.common.constants import DONE_STATUSES, NOT_CONTACTS
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning.evidence import NEEDS_ATTENTION
 from relance_app.dunning.selection import (
@@ -113,6 +113,7 @@ def _last_contact_per_invoice(invoices: list[str]) -> dict[str, date]:
 		.select(log.sales_invoice, Max(log.contact_date).as_("last"))
 		.where(log.sales_invoice.isin(invoices))
 		.where(log.status.isin(DONE_STATUSES))
+		.where(log.entry_type.notin(NOT_CONTACTS))
 		.groupby(log.sales_invoice)
 		.run(as_dict=True)
 	)

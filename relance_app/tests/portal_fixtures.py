@@ -31,7 +31,7 @@ def queued_reminder(customer: str, email: str) -> dict:
 		pluck="name",
 	):
 		frappe.get_doc("Sales Invoice", name).cancel()
-	frappe.db.set_value("Customer", customer, "language", "fr")
+	frappe.db.set_value("Customer", customer, "dunning_language", "fr")
 	invoices = [
 		make_overdue_invoice(days_overdue=days, amount=amount, customer=customer, today=today).name
 		for days, amount in ((7, 1450.0), (6, 320.0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
+from frappe import _
 from frappe.tests.utils import FrappeTestCase
 
 from relance_app.api import insurance as insurance_api
@@ -191,6 +192,13 @@ class TestCreditInsurance(FrappeTestCase):
 		self.assertNotEqual(entry.direction, "Outbound")
 		self.assertEqual(insurance_todos(invoice.name)[0].status, "Closed")
 		self.assertEqual(result["insurance"]["state"], "declared")
+		# Nor is it the customer's last contact, on the banner or in the invoice's mirror.
+		with self.freeze_time(date(2026, 11, 23)):
+			banner = get_invoice_dunning(invoice.name)
+		self.assertNotEqual((banner["last_contact_entry"] or {}).get("type"), _("Insurer Declaration"))
+		self.assertNotEqual(
+			str(frappe.db.get_value("Sales Invoice", invoice.name, "dunning_last_contact")), "2026-11-23"
+		)
 
 		# The next runs: no new task, the closed one stays closed, nothing in the digest any more.
 		run_daily(date(2026, 11, 24))

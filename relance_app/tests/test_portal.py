@@ -264,9 +264,10 @@ class TestPortal(FrappeTestCase):
 		self.assertEqual(self.contact_logs(), [])
 
 	def test_the_page_speaks_the_customers_language(self):
-		frappe.db.set_value("Customer", self.customer, "language", "en")
+		# ERPNext's Customer.language (print language, filled with the system language) does not decide it.
+		frappe.db.set_value("Customer", self.customer, {"language": "fr", "dunning_language": "en"})
 		self.assertIn(f"<h3>Invoice {self.invoice.name}</h3>", self.page(self.token)[1])
-		frappe.db.set_value("Customer", self.customer, "language", "fr")
+		frappe.db.set_value("Customer", self.customer, {"language": "en", "dunning_language": "fr"})
 		# Frappe's and ERPNext's own catalogues are compiled on every bench: "Invoice" is "Facture" in French.
 		self.assertIn(f"<h3>Facture {self.invoice.name}</h3>", self.page(self.token)[1])
 

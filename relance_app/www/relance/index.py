@@ -9,6 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from relance_app.common.parties import dunning_language
 from relance_app.common.portal_links import PortalDenied, check_token
 from relance_app.portal.page import page_data
 
@@ -25,10 +26,9 @@ def get_context(context):
 		context.http_status_code = 403
 		context.title = _("This link is not valid")
 		return context
-	language = frappe.db.get_value("Customer", claim.customer, "language")
-	if language:
-		# The page speaks the customer's language, whatever the browser sends.
-		frappe.local.lang = language
+	# The page speaks the language the customer is dunned in (its reminders' and letters'), whatever the
+	# browser sends.
+	frappe.local.lang = dunning_language(claim.customer, claim.company)
 	context.denied = False
 	context.update(page_data(claim, token))
 	context.title = _("Your invoices from {0}").format(context.company["name"])

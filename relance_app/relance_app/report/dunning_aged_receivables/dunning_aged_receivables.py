@@ -17,7 +17,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Max
 from frappe.utils import add_days, date_diff, flt, getdate
 
-from relance_app.common.constants import DONE_STATUSES
+from relance_app.common.constants import DONE_STATUSES, NOT_CONTACTS
 from relance_app.common.factoring import by_factoring
 from relance_app.desk.reports import (
 	CURRENCY_COLUMN,
@@ -34,7 +34,6 @@ BUCKETS = (
 	("range_31_90", 31, 90),
 	("over_90", 91, None),
 )
-NOT_A_CONTACT = ("Note", "Bounce", "Payment Received")
 
 
 def execute(filters: dict | None = None):
@@ -145,7 +144,7 @@ def _last_contacts(customers: list[str], until) -> dict:
 		.select(log.customer, Max(log.contact_date).as_("last"))
 		.where(log.customer.isin(customers))
 		.where(made | (log.direction == "Inbound"))
-		.where(log.entry_type.notin(NOT_A_CONTACT))
+		.where(log.entry_type.notin(NOT_CONTACTS))
 		.where(log.contact_date < add_days(until, 1))
 		.groupby(log.customer)
 		.run(as_dict=True)
