@@ -161,18 +161,16 @@ def days_ago(n: int) -> date:
 def make_email_account(email: str = "relances@relance-test.example") -> str:
 	"""A default outgoing account so that Frappe's Email Queue accepts mail (nothing leaves the machine)."""
 	name = frappe.db.get_value("Email Account", {"email_id": email})
-	if name:
-		# An earlier test may have switched it off (the readiness tests do): make it the sender again.
-		frappe.db.set_value("Email Account", name, {"enable_outgoing": 1, "default_outgoing": 1})
-	else:
+	if not name:
+		# Inserted switched off, then switched on below: outside a test (the browser tests' `bench execute`)
+		# Frappe would try to reach the SMTP server on save, and there is none.
 		name = (
 			frappe.get_doc(
 				{
 					"doctype": "Email Account",
 					"email_account_name": "Relances test",
 					"email_id": email,
-					"enable_outgoing": 1,
-					"default_outgoing": 1,
+					"enable_outgoing": 0,
 					"smtp_server": "127.0.0.1",
 					"smtp_port": 2525,
 					"no_smtp_authentication": 1,
@@ -181,6 +179,10 @@ def make_email_account(email: str = "relances@relance-test.example") -> str:
 			.insert(ignore_permissions=True)
 			.name
 		)
+	# An earlier test may have switched it off (the readiness tests do): make it the sender again, the only
+	# default one (as Frappe's save would).
+	frappe.db.set_value("Email Account", {"name": ("!=", name), "default_outgoing": 1}, "default_outgoing", 0)
+	frappe.db.set_value("Email Account", name, {"enable_outgoing": 1, "default_outgoing": 1})
 	return name
 
 
