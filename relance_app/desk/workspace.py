@@ -49,10 +49,13 @@ def company_choices() -> dict:
 
 def ensure_company_block() -> None:
 	"""Create or update the workspace's company block (idempotent: install and patch both call it)."""
-	values = {"html": COMPANY_BLOCK_HTML, "script": COMPANY_BLOCK_SCRIPT, "style": "", "private": 0}
-	if frappe.db.exists("Custom HTML Block", COMPANY_BLOCK):
-		frappe.db.set_value("Custom HTML Block", COMPANY_BLOCK, values)
+	ensure_html_block(COMPANY_BLOCK, COMPANY_BLOCK_HTML, COMPANY_BLOCK_SCRIPT)
+
+
+def ensure_html_block(name: str, html: str, script: str) -> None:
+	"""Create or update one of the workspace's Custom HTML Blocks, public, with this markup and script."""
+	values = {"html": html, "script": script, "style": "", "private": 0}
+	if frappe.db.exists("Custom HTML Block", name):
+		frappe.db.set_value("Custom HTML Block", name, values)
 		return
-	frappe.get_doc({"doctype": "Custom HTML Block", **values}).insert(
-		ignore_permissions=True, set_name=COMPANY_BLOCK
-	)
+	frappe.get_doc({"doctype": "Custom HTML Block", **values}).insert(ignore_permissions=True, set_name=name)

@@ -12,6 +12,7 @@ from frappe import _
 
 from relance_app.common.compat import desk_path
 from relance_app.common.readiness import policy_companies, readiness
+from relance_app.desk.workspace import ensure_html_block
 
 
 def _fix_route(key: str, company: str | None) -> str:
@@ -89,10 +90,4 @@ if (!frappe.model.can_read("Dunning Settings")) {
 
 def ensure_setup_block() -> None:
 	"""Create or update the workspace's setup block (idempotent: install and patch both call it)."""
-	values = {"html": SETUP_BLOCK_HTML, "script": SETUP_BLOCK_SCRIPT, "style": "", "private": 0}
-	if frappe.db.exists("Custom HTML Block", SETUP_BLOCK):
-		frappe.db.set_value("Custom HTML Block", SETUP_BLOCK, values)
-		return
-	frappe.get_doc({"doctype": "Custom HTML Block", **values}).insert(
-		ignore_permissions=True, set_name=SETUP_BLOCK
-	)
+	ensure_html_block(SETUP_BLOCK, SETUP_BLOCK_HTML, SETUP_BLOCK_SCRIPT)

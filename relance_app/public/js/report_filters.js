@@ -34,3 +34,12 @@ relance.report_filters.customer_group = () => ({
 	options: "Customer Group",
 	description: __("Includes its sub-groups."),
 });
+
+// Factored invoices are the factor's claims (subrogation): apart from the company's own by default.
+relance.report_filters.factoring = () => ({
+	fieldname: "factoring",
+	label: __("Factored Invoices"),
+	fieldtype: "Select",
+	options: ["Own Receivables", "Factored Only", "All"].map((value) => ({ value, label: __(value) })),
+	default: "Own Receivables",
+});

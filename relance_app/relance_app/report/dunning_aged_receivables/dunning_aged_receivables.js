@@ -9,13 +9,6 @@ frappe.query_reports["Dunning Aged Receivables"] = {
 		relance.report_filters.date("report_date", __("As on Date")),
 		relance.report_filters.customer_group(),
 		relance.report_filters.customer(),
-		{
-			// Factored invoices are the factor's claims (subrogation): apart from the company's own by default.
-			fieldname: "factoring",
-			label: __("Factored Invoices"),
-			fieldtype: "Select",
-			options: ["Own Receivables", "Factored Only", "All"].map((value) => ({ value, label: __(value) })),
-			default: "Own Receivables",
-		},
+		relance.report_filters.factoring(),
 	],
 };
