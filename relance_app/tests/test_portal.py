@@ -83,6 +83,8 @@ class TestPortal(FrappeTestCase):
 	def page(self, token, day=TODAY):
 		"""The page as a Guest browser gets it: (HTTP status, HTML)."""
 		frappe.set_user("Guest")
+		# The page speaks the customer's language for its own request; a browser's next request starts anew.
+		lang = frappe.local.lang
 		try:
 			with self.freeze_time(day):
 				set_request(method="GET", path="/relance", query_string={"t": token})
@@ -91,6 +93,7 @@ class TestPortal(FrappeTestCase):
 		finally:
 			frappe.set_user("Administrator")
 			frappe.local.request = None
+			frappe.local.lang = lang
 		return response.status_code, frappe.safe_decode(response.get_data())
 
 	def tell(self, method, day=TODAY, **kwargs):
