@@ -32,6 +32,8 @@ import os
 import sys
 import time
 
+from bench_site import load, questions, sites_folder
+
 PREFIX = "BENCH-RELANCE"
 
 
@@ -74,27 +76,6 @@ def main() -> int:
 		if not args.keep:
 			cleanup()
 		frappe.destroy()
-
-
-def sites_folder() -> str:
-	"""The bench's sites folder: this file is apps/relance_app/benchmarks/ of the bench (or run from it)."""
-	here = os.path.dirname(os.path.abspath(__file__))
-	for bench in (os.path.join(here, "..", "..", ".."), os.getcwd(), os.path.join(os.getcwd(), "..")):
-		sites = os.path.abspath(os.path.join(bench, "sites"))
-		if os.path.isfile(os.path.join(sites, "apps.txt")):
-			return sites
-	sys.exit("run this from the bench root (the folder with sites/ and apps/)")
-
-
-def load() -> str:
-	return f"load {os.getloadavg()[0]:.2f}"
-
-
-def questions() -> int:
-	"""Statements this connection has sent to MariaDB."""
-	import frappe
-
-	return int(frappe.db.sql("show session status like 'Questions'")[0][1])
 
 
 def peak_mb() -> float:

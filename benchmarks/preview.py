@@ -21,6 +21,8 @@ import os
 import sys
 import time
 
+from bench_site import questions, sites_folder
+
 
 def main() -> int:
 	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -46,22 +48,6 @@ def main() -> int:
 	finally:
 		frappe.db.rollback()
 		frappe.destroy()
-
-
-def sites_folder() -> str:
-	"""The bench's sites folder: this file is apps/relance_app/benchmarks/ of the bench (or run from it)."""
-	here = os.path.dirname(os.path.abspath(__file__))
-	for bench in (os.path.join(here, "..", "..", ".."), os.getcwd(), os.path.join(os.getcwd(), "..")):
-		sites = os.path.abspath(os.path.join(bench, "sites"))
-		if os.path.isfile(os.path.join(sites, "apps.txt")):
-			return sites
-	sys.exit("run this from the bench root (the folder with sites/ and apps/)")
-
-
-def questions() -> int:
-	import frappe
-
-	return int(frappe.db.sql("show session status like 'Questions'")[0][1])
 
 
 def make_customer(count: int) -> list[str]:
