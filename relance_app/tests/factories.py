@@ -183,6 +183,8 @@ def make_email_account(email: str = "relances@relance-test.example") -> str:
 	# default one (as Frappe's save would).
 	frappe.db.set_value("Email Account", {"name": ("!=", name), "default_outgoing": 1}, "default_outgoing", 0)
 	frappe.db.set_value("Email Account", name, {"enable_outgoing": 1, "default_outgoing": 1})
+	# Frappe keeps the outgoing account it found for the process (a test run is one process): find it again.
+	frappe.local.outgoing_email_account = {}
 	return name
 
 

@@ -47,9 +47,12 @@ def queued_emails(customer: str) -> list:
 	communications = frappe.get_all(
 		"Communication", filters={"reference_doctype": "Customer", "reference_name": customer}, pluck="name"
 	)
+	if not communications:
+		# Not `in ("")`: emails sent without a Communication (the digest) have an empty one.
+		return []
 	return frappe.get_all(
 		"Email Queue",
-		filters={"communication": ("in", communications or [""])},
+		filters={"communication": ("in", communications)},
 		fields=["name", "attachments", "message"],
 	)
 

@@ -44,6 +44,8 @@ class TestSending(FrappeTestCase):
 		cls.account = make_email_account()
 		cls.footer = frappe.db.get_value("Email Account", cls.account, "footer")
 		frappe.db.set_value("Email Account", cls.account, "footer", FOOTER)
+		# Frappe keeps the outgoing account it found for the process (every test of the run): find it again.
+		frappe.local.outgoing_email_account = {}
 		if frappe.db.exists("Email Template", TEMPLATE):
 			frappe.delete_doc("Email Template", TEMPLATE, force=True)
 		# An editable template that shows the customer's name, in the subject and the body.
@@ -70,6 +72,7 @@ class TestSending(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		frappe.db.set_value("Email Account", cls.account, "footer", cls.footer)
+		frappe.local.outgoing_email_account = {}
 		frappe.db.delete("Email Unsubscribe", {"email": ("like", "%@sending.example")})
 		frappe.db.commit()
 		super().tearDownClass()

@@ -56,9 +56,10 @@ def queued_html(customer: str) -> list[str]:
 	communications = frappe.get_all(
 		"Communication Link", filters={"link_doctype": "Customer", "link_name": customer}, pluck="parent"
 	)
-	rows = frappe.get_all(
-		"Email Queue", filters={"communication": ("in", communications or [""])}, pluck="message"
-	)
+	if not communications:
+		# Not `in ("")`: emails sent without a Communication (the digest) have an empty one.
+		return []
+	rows = frappe.get_all("Email Queue", filters={"communication": ("in", communications)}, pluck="message")
 	parts = []
 	for mime in rows:
 		for part in email.message_from_string(mime).walk():
