@@ -102,8 +102,13 @@ def test_log_a_call_then_record_a_promise(e2e_site, page, overdue_invoice):
 	box = dialog(page)
 	expect(box.locator(".modal-title")).to_have_text(record_a_promise)
 	date_input = box.locator('input[data-fieldname="promised_date"]')
-	date_input.fill(promised_on_shown)
-	box.locator('textarea[data-fieldname="notes"]').fill(promise_notes)  # also closes the date picker
+	for _attempt in range(3):
+		# A date picker still drawing can clear what was typed (seen on a loaded machine): type it again.
+		date_input.fill(promised_on_shown)
+		box.locator('textarea[data-fieldname="notes"]').fill(promise_notes)  # also closes the date picker
+		page.wait_for_timeout(200)
+		if date_input.input_value() == promised_on_shown:
+			break
 	expect(date_input).to_have_value(promised_on_shown)
 	box.locator(".standard-actions .btn-primary").click()
 	expect(page.locator("#alert-container")).to_contain_text(promise_recorded)
