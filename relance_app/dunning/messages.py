@@ -13,7 +13,6 @@ from relance_app.engine.errors import EngineError
 from relance_app.engine.policy import Channel, Level
 from relance_app.engine.render import in_language, render
 from relance_app.engine.render import letter_language as to_letter_language
-from relance_app.formal_notice.letter import letter_language
 
 
 @dataclass(frozen=True)
@@ -35,11 +34,11 @@ def render_level_message(level: Level, context: dict) -> Message | None:
 		message = render_email_template(level.template, context)
 	except EngineError as exc:
 		throw_engine_error(exc, TemplateRenderError, prefix=f"{level.title}: ")
-	# Factored invoices: the factor's account and the subrogation mention, whatever the template says.
-	payments = context.get("payments") or []
-	if not any(group["is_factor"] for group in payments):
+	# Factored invoices: the factor's account and the subrogation mention, whatever the template says, in the
+	# language the message was just written in (the context's, read once by build_context).
+	block = payment_block(context.get("payments") or [], to_letter_language(context.get("language")))
+	if not block:
 		return message
-	block = payment_block(payments, letter_language(context["customer"]["name"]))
 	return Message(subject=message.subject, body=message.body + block, is_html=True)
 
 
