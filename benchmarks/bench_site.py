@@ -26,3 +26,13 @@ def questions() -> int:
 	import frappe
 
 	return int(frappe.db.sql("show session status like 'Questions'")[0][1])
+
+
+def connect(site: str) -> None:
+	"""Open `site` of this bench as Administrator (from the bench's sites folder, as `bench execute` does)."""
+	os.chdir(sites_folder())
+	import frappe
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")

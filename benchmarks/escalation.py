@@ -32,7 +32,7 @@ import os
 import sys
 import time
 
-from bench_site import load, questions, sites_folder
+from bench_site import connect, load, questions
 
 PREFIX = "BENCH-RELANCE"
 
@@ -63,13 +63,9 @@ def main() -> int:
 	)
 	parser.add_argument("--keep", action="store_true", help="keep the generated data")
 	args = parser.parse_args()
-	os.chdir(sites_folder())
-
+	connect(args.site)
 	import frappe
 
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
 	try:
 		return run_benchmark(args)
 	finally:

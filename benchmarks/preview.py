@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from bench_site import questions, sites_folder
+from bench_site import connect, questions
 
 
 def main() -> int:
@@ -36,13 +36,9 @@ def main() -> int:
 		help="compile the letter's templates on every call, as before common.template_cache (to compare)",
 	)
 	args = parser.parse_args()
-	os.chdir(sites_folder())
-
+	connect(args.site)
 	import frappe
 
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
 	try:
 		return run_benchmark(args)
 	finally:
