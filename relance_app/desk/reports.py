@@ -24,6 +24,36 @@ CURRENCY_COLUMN = {
 }
 
 
+def link_column(fieldname: str, label: str, doctype: str, width: int) -> dict:
+	"""A column whose values open a `doctype` record."""
+	return {"fieldname": fieldname, "label": label, "fieldtype": "Link", "options": doctype, "width": width}
+
+
+def money_column(fieldname: str, label: str, width: int = 120) -> dict:
+	"""An amount in its row's currency: the report lists CURRENCY_COLUMN too."""
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": "Currency",
+		"options": "currency",
+		"width": width,
+	}
+
+
+def bar_chart(labels: list, datasets: dict[str, list], fieldtype: str, **options) -> dict:
+	"""A bar chart of one bar series per name in `datasets` over `labels`, values shown as `fieldtype`;
+	`options` such as the "currency" of Currency values."""
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [{"name": name, "values": values} for name, values in datasets.items()],
+		},
+		"type": "bar",
+		"fieldtype": fieldtype,
+		**options,
+	}
+
+
 def dated_company_filters(filters: dict | None) -> frappe._dict:
 	"""A report's filters with the company required and the report date as a date (today when not given)."""
 	filters = frappe._dict(filters or {})

@@ -21,9 +21,12 @@ from relance_app.common.constants import DONE_STATUSES, NOT_CONTACTS
 from relance_app.common.factoring import by_factoring
 from relance_app.desk.reports import (
 	CURRENCY_COLUMN,
+	bar_chart,
 	company_currency,
 	currency_precision,
 	dated_company_filters,
+	link_column,
+	money_column,
 	open_invoices,
 )
 
@@ -37,18 +40,13 @@ BUCKETS = (
 
 
 def execute(filters: dict | None = None):
-	filters = validate_filters(filters)
 	data = get_data(filters)
 	return get_columns(), data, None, get_chart(data)
 
 
-def validate_filters(filters: dict | None) -> frappe._dict:
-	return dated_company_filters(filters)
-
-
 def get_data(filters: dict) -> list[dict]:
 	"""One row per customer with something outstanding on the date, largest total first."""
-	filters = validate_filters(filters)
+	filters = dated_company_filters(filters)
 	precision = currency_precision()
 	currency = company_currency(filters.company)
 	open_invoices = _outstanding_invoices(filters)
@@ -153,25 +151,12 @@ def _last_contacts(customers: list[str], until) -> dict:
 
 
 def get_columns() -> list[dict]:
-	money = {"fieldtype": "Currency", "options": "currency", "width": 120}
 	return [
-		{
-			"fieldname": "customer",
-			"label": _("Customer"),
-			"fieldtype": "Link",
-			"options": "Customer",
-			"width": 140,
-		},
+		link_column("customer", _("Customer"), "Customer", 140),
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 180},
-		{
-			"fieldname": "customer_group",
-			"label": _("Customer Group"),
-			"fieldtype": "Link",
-			"options": "Customer Group",
-			"width": 130,
-		},
-		*({"fieldname": fieldname, "label": label, **money} for fieldname, label in bucket_labels().items()),
-		{"fieldname": "total", "label": _("Total Outstanding"), **money, "width": 140},
+		link_column("customer_group", _("Customer Group"), "Customer Group", 130),
+		*(money_column(fieldname, label) for fieldname, label in bucket_labels().items()),
+		money_column("total", _("Total Outstanding"), 140),
 		{"fieldname": "invoices", "label": _("Open Invoices"), "fieldtype": "Int", "width": 100},
 		{
 			"fieldname": "level",
@@ -189,16 +174,5 @@ def get_columns() -> list[dict]:
 def get_chart(data: list[dict]) -> dict | None:
 	if not data:
 		return None
-	return {
-		"data": {
-			"labels": list(bucket_labels().values()),
-			"datasets": [
-				{
-					"name": _("Outstanding"),
-					"values": [sum(row[fieldname] for row in data) for fieldname in bucket_labels()],
-				}
-			],
-		},
-		"type": "bar",
-		"fieldtype": "Currency",
-	}
+	totals = [sum(row[fieldname] for row in data) for fieldname in bucket_labels()]
+	return bar_chart(list(bucket_labels().values()), {_("Outstanding"): totals}, "Currency")

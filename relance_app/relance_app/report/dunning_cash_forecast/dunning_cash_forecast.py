@@ -12,28 +12,24 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import frappe
 from frappe import _
 from frappe.utils import flt, format_date, getdate
 
 from relance_app.common.factoring import by_factoring
 from relance_app.desk.reports import (
 	CURRENCY_COLUMN,
+	bar_chart,
 	company_currency,
 	currency_precision,
 	dated_company_filters,
+	money_column,
 	open_invoices,
 )
 
 
 def execute(filters: dict | None = None):
-	filters = validate_filters(filters)
 	data = get_data(filters)
 	return get_columns(), data, None, get_chart(data)
-
-
-def validate_filters(filters: dict | None) -> frappe._dict:
-	return dated_company_filters(filters)
 
 
 def expected_on(row, report_date: date) -> date:
@@ -48,7 +44,7 @@ def week_of(day: date) -> date:
 
 def get_data(filters: dict) -> list[dict]:
 	"""One row per week with receipts expected, earliest first."""
-	filters = validate_filters(filters)
+	filters = dated_company_filters(filters)
 	precision = currency_precision()
 	currency = company_currency(filters.company)
 	weeks: dict[date, dict] = {}
@@ -84,20 +80,9 @@ def get_columns() -> list[dict]:
 	return [
 		{"fieldname": "week_start", "label": _("Week Of"), "fieldtype": "Date", "width": 110},
 		{"fieldname": "week_end", "label": _("Week Ending"), "fieldtype": "Date", "width": 110},
-		{
-			"fieldname": "amount",
-			"label": _("Expected Receipts"),
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": 150,
-		},
+		money_column("amount", _("Expected Receipts"), 150),
 		{"fieldname": "invoices", "label": _("Open Invoices"), "fieldtype": "Int", "width": 110},
-		{
-			"fieldname": "predicted",
-			"label": _("With a Predicted Date"),
-			"fieldtype": "Int",
-			"width": 150,
-		},
+		{"fieldname": "predicted", "label": _("With a Predicted Date"), "fieldtype": "Int", "width": 150},
 		CURRENCY_COLUMN,
 	]
 
@@ -105,12 +90,9 @@ def get_columns() -> list[dict]:
 def get_chart(data: list[dict]) -> dict | None:
 	if not data:
 		return None
-	return {
-		"data": {
-			"labels": [format_date(row["week_start"]) for row in data],
-			"datasets": [{"name": _("Expected Receipts"), "values": [row["amount"] for row in data]}],
-		},
-		"type": "bar",
-		"fieldtype": "Currency",
-		"currency": data[0]["currency"],
-	}
+	return bar_chart(
+		[format_date(row["week_start"]) for row in data],
+		{_("Expected Receipts"): [row["amount"] for row in data]},
+		"Currency",
+		currency=data[0]["currency"],
+	)

@@ -39,8 +39,10 @@ from frappe.utils import add_days, date_diff, flt, get_datetime, getdate
 from relance_app.common.constants import DONE_STATUSES
 from relance_app.common.query import linked
 from relance_app.desk.reports import (
+	bar_chart,
 	company_currency,
 	currency_precision,
+	link_column,
 	narrowed,
 )
 
@@ -310,13 +312,7 @@ def _ledger_total(filters: dict, *, until: date, since: date | None = None, vouc
 
 def get_columns() -> list[dict]:
 	return [
-		{
-			"fieldname": "policy",
-			"label": _("Dunning Policy"),
-			"fieldtype": "Link",
-			"options": "Dunning Policy",
-			"width": 160,
-		},
+		link_column("policy", _("Dunning Policy"), "Dunning Policy", 160),
 		{"fieldname": "level", "label": _("Level"), "fieldtype": "Int", "width": 70},
 		{"fieldname": "level_title", "label": _("Level Title"), "fieldtype": "Data", "width": 160},
 		{"fieldname": "invoices", "label": _("Invoices Reached"), "fieldtype": "Int", "width": 130},
@@ -355,20 +351,14 @@ def get_message() -> str:
 def get_chart(data: list[dict]) -> dict | None:
 	if not data:
 		return None
-	return {
-		"data": {
-			"labels": [f"{row['level']}. {row['level_title'] or ''}" for row in data],
-			"datasets": [
-				{"name": _("Response Rate"), "values": [row["response_rate"] for row in data]},
-				{
-					"name": _("Paid before Next Level (%)"),
-					"values": [row["paid_before_next_rate"] for row in data],
-				},
-			],
+	return bar_chart(
+		[f"{row['level']}. {row['level_title'] or ''}" for row in data],
+		{
+			_("Response Rate"): [row["response_rate"] for row in data],
+			_("Paid before Next Level (%)"): [row["paid_before_next_rate"] for row in data],
 		},
-		"type": "bar",
-		"fieldtype": "Percent",
-	}
+		"Percent",
+	)
 
 
 def get_summary(data: list[dict], dso: dict, filters: dict) -> list[dict]:

@@ -23,7 +23,14 @@ from relance_app.common.compat import in_test
 from relance_app.common.factoring import factor_collected_invoices
 from relance_app.common.policy_store import load_policies
 from relance_app.common.readiness import assert_ready_to_run
-from relance_app.desk.reports import channel_label, currency_precision, permitted_rows
+from relance_app.desk.reports import (
+	CURRENCY_COLUMN,
+	channel_label,
+	currency_precision,
+	link_column,
+	money_column,
+	permitted_rows,
+)
 from relance_app.dunning import evidence, preview, run
 from relance_app.dunning.insurance import declarations_due
 from relance_app.dunning.selection import select_open_instalments
@@ -239,52 +246,22 @@ def get_days(filters: dict) -> int:
 def get_columns() -> list[dict]:
 	return [
 		{"fieldname": "date", "label": _("Date"), "fieldtype": "Date", "width": 100},
-		{
-			"fieldname": "customer",
-			"label": _("Customer"),
-			"fieldtype": "Link",
-			"options": "Customer",
-			"width": 140,
-		},
+		link_column("customer", _("Customer"), "Customer", 140),
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 160},
-		{
-			"fieldname": "policy",
-			"label": _("Dunning Policy"),
-			"fieldtype": "Link",
-			"options": "Dunning Policy",
-			"width": 130,
-		},
+		link_column("policy", _("Dunning Policy"), "Dunning Policy", 130),
 		{"fieldname": "level", "label": _("Level"), "fieldtype": "Int", "width": 70},
 		{"fieldname": "level_title", "label": _("Level Title"), "fieldtype": "Data", "width": 150},
 		{"fieldname": "channel", "label": _("Channel"), "fieldtype": "Data", "width": 110},
 		{"fieldname": "invoices", "label": _("Invoices"), "fieldtype": "Data", "width": 220},
-		{
-			"fieldname": "outstanding",
-			"label": _("Outstanding"),
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": 130,
-		},
-		{
-			"fieldname": "currency",
-			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
-			"hidden": 1,
-		},
+		money_column("outstanding", _("Outstanding"), 130),
+		CURRENCY_COLUMN,
 		{"fieldname": "reason", "label": _("Why / When"), "fieldtype": "Data", "width": 260},
 		{"fieldname": "portal", "label": _("Customer Page"), "fieldtype": "Data", "width": 260},
 		{"fieldname": "actions", "label": _("Actions"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "attention", "label": _("Needs Attention"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "insurance", "label": _("Credit Insurance"), "fieldtype": "Data", "width": 260},
 		{"fieldname": "factor", "label": _("Assigned to Factor"), "fieldtype": "Data", "width": 220},
-		{
-			"fieldname": "contact_log",
-			"label": _("Contact Log"),
-			"fieldtype": "Link",
-			"options": "Dunning Contact Log",
-			"width": 140,
-		},
+		link_column("contact_log", _("Contact Log"), "Dunning Contact Log", 140),
 	]
 
 
