@@ -58,18 +58,24 @@ def _attention_section(steps: list[dict]) -> str:
 		"Steps needing attention: {0}. They are no longer retried: fix the cause, then set the contact log "
 		"back to Failed (Retry button)."
 	).format(len(steps))
-	items = [
-		_("{0} ({1}), {2}, level {3}: {4}").format(
-			step.customer_name or step.customer,
-			step.customer,
-			step.sales_invoice,
-			step.level,
-			step.failure_reason or _("no reason recorded"),
-		)
-		for step in steps[:MAX_LISTED]
-	]
-	if len(steps) > MAX_LISTED:
-		items.append(_("... and {0} more: see the Dunning Worklist.").format(len(steps) - MAX_LISTED))
+	return _listed(heading, steps, _attention_item)
+
+
+def _attention_item(step) -> str:
+	return _("{0} ({1}), {2}, level {3}: {4}").format(
+		step.customer_name or step.customer,
+		step.customer,
+		step.sales_invoice,
+		step.level,
+		step.failure_reason or _("no reason recorded"),
+	)
+
+
+def _listed(heading: str, rows: list, line_of) -> str:
+	"""`heading` over the first MAX_LISTED rows as a list (`line_of(row)`: a row's line), the rest counted."""
+	items = [line_of(row) for row in rows[:MAX_LISTED]]
+	if len(rows) > MAX_LISTED:
+		items.append(_("... and {0} more: see the Dunning Worklist.").format(len(rows) - MAX_LISTED))
 	return "<p><strong>{}</strong></p><ul>{}</ul>".format(
 		escape_html(heading), "".join(f"<li>{escape_html(item)}</li>" for item in items)
 	)
@@ -87,24 +93,15 @@ def _insurance_due(day) -> list:
 def _insurance_section(rows: list) -> str:
 	if not rows:
 		return ""
-	items = [
-		_("{0} ({1}), {2}: declare to {3} (policy {4}) by {5}").format(
-			row.customer_name or row.customer,
-			row.customer,
-			row.invoice,
-			row.insurer,
-			row.policy_number,
-			frappe.format_value(row.cover.declaration_deadline, {"fieldtype": "Date"}),
-		)
-		+ (" " + _("(deadline passed)") if row.days_left < 0 else "")
-		for row in rows[:MAX_LISTED]
-	]
-	if len(rows) > MAX_LISTED:
-		items.append(_("... and {0} more: see the Dunning Worklist.").format(len(rows) - MAX_LISTED))
-	return "<p><strong>{}</strong></p><ul>{}</ul>".format(
-		escape_html(_("Credit insurance declarations due: {0}").format(len(rows))),
-		"".join(f"<li>{escape_html(item)}</li>" for item in items),
+	return _listed(_("Credit insurance declarations due: {0}").format(len(rows)), rows, _declaration_item)
+
+
+def _declaration_item(row) -> str:
+	deadline = frappe.format_value(row.cover.declaration_deadline, {"fieldtype": "Date"})
+	item = _("{0} ({1}), {2}: declare to {3} (policy {4}) by {5}").format(
+		row.customer_name or row.customer, row.customer, row.invoice, row.insurer, row.policy_number, deadline
 	)
+	return item + (" " + _("(deadline passed)") if row.days_left < 0 else "")
 
 
 def _register_section() -> str:
