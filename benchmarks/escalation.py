@@ -144,8 +144,8 @@ def run_benchmark(args) -> int:
 		times.append(elapsed)
 		logs = frappe.db.count("Dunning Contact Log", {"customer": ("like", f"{PREFIX}%")})
 		emails = frappe.db.sql(
-			"""select count(*) from `tabEmail Queue` q join `tabCommunication` c on c.name = q.communication
-			where c.reference_name like %s""",
+			"""select count(*) from `tabEmail Queue` where reference_doctype = 'Customer'
+			and reference_name like %s and communication is not null""",
 			(f"{PREFIX}%",),
 		)[0][0]
 		print(
@@ -459,25 +459,23 @@ def cleanup() -> None:
 def _delete_run_output(like: str) -> None:
 	import frappe
 
-	comms = frappe.db.sql_list("select name from `tabCommunication` where reference_name like %s", (like,))
-	for table, column in (("Email Queue Recipient", "parent"),):
-		if comms:
-			frappe.db.sql(
-				f"delete r from `tab{table}` r join `tabEmail Queue` q on q.name = r.{column} "
-				"join `tabCommunication` c on c.name = q.communication where c.reference_name like %s",
-				(like,),
-			)
-	frappe.db.sql(
-		"delete q from `tabEmail Queue` q join `tabCommunication` c on c.name = q.communication "
-		"where c.reference_name like %s",
-		(like,),
+	# The run files each reminder on its contact-log row (a desk path on the customer).
+	comms = frappe.db.sql_list(
+		"""select name from `tabCommunication` where reference_doctype = 'Customer' and reference_name like %s
+		union select c.name from `tabCommunication` c join `tabDunning Contact Log` l on l.name = c.reference_name
+		where c.reference_doctype = 'Dunning Contact Log' and l.customer like %s""",
+		(like, like),
 	)
-	frappe.db.sql(
-		"delete l from `tabCommunication Link` l join `tabCommunication` c on c.name = l.parent "
-		"where c.reference_name like %s",
-		(like,),
-	)
-	frappe.db.sql("delete from `tabCommunication` where reference_name like %s", (like,))
+	for start in range(0, len(comms), 1000):
+		chunk = tuple(comms[start : start + 1000])
+		frappe.db.sql(
+			"delete r from `tabEmail Queue Recipient` r join `tabEmail Queue` q on q.name = r.parent "
+			"where q.communication in %s",
+			(chunk,),
+		)
+		frappe.db.sql("delete from `tabEmail Queue` where communication in %s", (chunk,))
+		frappe.db.sql("delete from `tabCommunication Link` where parent in %s", (chunk,))
+		frappe.db.sql("delete from `tabCommunication` where name in %s", (chunk,))
 	frappe.db.sql("delete from `tabToDo` where reference_name like %s", (like,))
 	frappe.db.sql("delete from `tabDunning Contact Log` where customer like %s", (like,))
 

@@ -28,8 +28,10 @@ def perform(
 	today: date,
 	sender: str | None,
 	policy_name: str | None = None,
+	evidence: str | None = None,
 ) -> channels.Effect:
-	"""The step's effect through its channel, with the fallbacks a credit controller would use."""
+	"""The step's effect through its channel, with the fallbacks a credit controller would use; `evidence` is
+	the contact-log row claimed for it (an email is filed on it)."""
 	invoice_rows = selection.invoices
 	first = invoice_rows[action.instalments[0].invoice]
 	recipient = recipient_for(action.customer, first.get("contact_email"))
@@ -58,6 +60,7 @@ def perform(
 			sender=sender,
 			policy_name=policy_name,
 			message=message,
+			evidence=evidence,
 		)
 	if channel is Channel.EMAIL:
 		if not recipient.email:
@@ -74,7 +77,7 @@ def perform(
 				)
 			)
 			return effect
-		return channels.send_email(action, message, recipient, sender=sender)
+		return channels.send_email(action, message, recipient, sender=sender, evidence=evidence)
 	if channel is Channel.SMS:
 		return send_sms_at_most_once(action, message, recipient)
 	if channel is Channel.CALL:
@@ -83,7 +86,16 @@ def perform(
 
 
 def formal_notice_step(
-	action: Action, *, company, context, recipient, today, sender, policy_name=None, message=None
+	action: Action,
+	*,
+	company,
+	context,
+	recipient,
+	today,
+	sender,
+	policy_name=None,
+	message=None,
+	evidence=None,
 ) -> channels.Effect:
 	"""The mise en demeure: an ERPNext Dunning at French-law amounts, its letter, a task to post it."""
 	notice = create_formal_notice(
@@ -112,7 +124,7 @@ def formal_notice_step(
 		notes=list(warnings),
 	)
 	if recipient.email and message:
-		copy = channels.send_email(action, message, recipient, sender=sender)
+		copy = channels.send_email(action, message, recipient, sender=sender, evidence=evidence)
 		effect.communication = copy.communication
 		effect.notes.append(_("A copy was emailed to {0}.").format(recipient.email))
 	return effect

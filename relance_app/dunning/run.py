@@ -332,7 +332,13 @@ def execute_action(
 			report.by_channel[action.channel.value] += 1
 			return
 		effect = perform(
-			action, company=company, selection=selection, today=today, sender=sender, policy_name=policy_name
+			action,
+			company=company,
+			selection=selection,
+			today=today,
+			sender=sender,
+			policy_name=policy_name,
+			evidence=next(iter(claimed.values())),
 		)
 		record_effect(claimed, effect, action)
 		mark_broken_promises(action)

@@ -42,17 +42,28 @@ def logs(invoice: str, **filters) -> list:
 
 
 def queued_emails(customer: str) -> list:
-	# The reminders filed on the customer: a Communication Link alone may come from Frappe linking the
-	# recipient's contact (the tests' customers share one address, hence one contact's links).
-	communications = frappe.get_all(
-		"Communication", filters={"reference_doctype": "Customer", "reference_name": customer}, pluck="name"
+	# The reminders of the customer's contact log (the run files each on its evidence row) and those filed on
+	# the customer (a recap or a thank-you sent from the desk). Not through Communication Link: Frappe also
+	# links the recipient's contact, and the tests' customers share one address, hence one contact's links.
+	communications = set(
+		frappe.get_all(
+			"Dunning Contact Log",
+			filters={"customer": customer, "communication": ("is", "set")},
+			pluck="communication",
+		)
+	) | set(
+		frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "Customer", "reference_name": customer},
+			pluck="name",
+		)
 	)
 	if not communications:
 		# Not `in ("")`: emails sent without a Communication (the digest) have an empty one.
 		return []
 	return frappe.get_all(
 		"Email Queue",
-		filters={"communication": ("in", communications)},
+		filters={"communication": ("in", sorted(communications))},
 		fields=["name", "attachments", "message"],
 	)
 

@@ -93,7 +93,7 @@ class TestSending(FrappeTestCase):
 		return frappe.get_all(
 			"Dunning Contact Log",
 			filters={"sales_invoice": invoice, "level": level, "is_automatic": 1},
-			fields=["status", "communication", "todo", "notes"],
+			fields=["name", "status", "communication", "todo", "notes"],
 		)
 
 	def test_reminder_is_a_communication_document_and_an_email_in_frappes_frame(self):
@@ -106,7 +106,8 @@ class TestSending(FrappeTestCase):
 		comm = frappe.get_doc("Communication", row.communication)
 		# Inserted as a document: Frappe's validation filled what db_insert never did.
 		self.assertTrue(comm.sender_full_name)
-		self.assertEqual((comm.reference_doctype, comm.reference_name), ("Customer", customer))
+		# Filed on the step's evidence row, shown on the customer's and the invoice's timelines.
+		self.assertEqual((comm.reference_doctype, comm.reference_name), ("Dunning Contact Log", row.name))
 		links = {(link.link_doctype, link.link_name) for link in comm.timeline_links}
 		self.assertIn(("Sales Invoice", invoice), links)
 		self.assertIn(("Customer", customer), links)
