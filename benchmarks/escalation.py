@@ -193,7 +193,7 @@ def compare_email_paths(sample: int, customers: list[str]) -> None:
 	dunning.mailer.queue_email (the same frame built once per run), same message, both rolled back."""
 	import frappe
 
-	from relance_app.dunning.mailer import queue_email
+	from relance_app.dunning.mailer import queue_email, queue_with_sendmail
 
 	message = frappe.render_template(
 		"<p>Bonjour,</p><p style='margin:0 0 12px'>Facture {{ n }} : {{ amount }} EUR, échue.</p>" * 6,
@@ -201,7 +201,7 @@ def compare_email_paths(sample: int, customers: list[str]) -> None:
 	)
 	timings = {}
 	for label, send in (
-		("frappe.sendmail", _sendmail),
+		("frappe.sendmail", queue_with_sendmail),
 		("relance queue_email", queue_email),
 	):
 		t0 = time.perf_counter()
@@ -223,20 +223,6 @@ def compare_email_paths(sample: int, customers: list[str]) -> None:
 		"queueing one email: "
 		+ ", ".join(f"{label} {seconds * 1000:.1f} ms" for label, seconds in timings.items())
 		+ f" ({sample} emails each; {load()})"
-	)
-
-
-def _sendmail(*, recipient, sender, subject, body, text, reference_doctype, reference_name, **_):
-	import frappe
-
-	frappe.sendmail(
-		recipients=[recipient],
-		sender=sender,
-		subject=subject,
-		message=body,
-		reference_doctype=reference_doctype,
-		reference_name=reference_name,
-		now=False,
 	)
 
 

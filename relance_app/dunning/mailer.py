@@ -54,7 +54,7 @@ def queue_email(
 		frappe.throw(_("Please setup default Email Account from Settings > Email Account"))
 	frame = email_frame(account)
 	if frame is None:
-		return _through_sendmail(
+		return queue_with_sendmail(
 			recipient=recipient, sender=sender, subject=subject, body=body, text=text,
 			reference_doctype=reference_doctype, reference_name=reference_name,
 			communication=communication, attachments=attachments,
@@ -157,9 +157,19 @@ def unsubscribed(email: str, reference_doctype: str, reference_name: str) -> boo
 	)
 
 
-def _through_sendmail(
-	*, recipient, sender, subject, body, text, reference_doctype, reference_name, communication, attachments
+def queue_with_sendmail(
+	*,
+	recipient,
+	sender,
+	subject,
+	body,
+	text,
+	reference_doctype,
+	reference_name,
+	communication=None,
+	attachments=(),
 ) -> str | None:
+	"""The same email through `frappe.sendmail` (Frappe's frame and CSS inlining for this message alone)."""
 	queue = frappe.sendmail(
 		recipients=[recipient],
 		sender=sender,
@@ -168,7 +178,7 @@ def _through_sendmail(
 		reference_doctype=reference_doctype,
 		reference_name=reference_name,
 		communication=communication,
-		attachments=attachments,
+		attachments=list(attachments),
 		now=False,
 	)
 	return queue.name if queue else None
