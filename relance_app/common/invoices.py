@@ -22,7 +22,10 @@ def to_money(value) -> Decimal:
 
 
 def invoice_schedule_query():
-	"""Submitted Sales Invoices left-joined to their Payment Schedule rows, in due order; callers select."""
+	"""Submitted Sales Invoices left-joined to their Payment Schedule rows, in due order, with what every
+	reader of instalments needs: the invoice's name, company, customer, currency, dates, grand total and
+	policy, the row's "ps_idx", "ps_due_date" and payment_amount (None without a schedule). Callers select
+	more and filter."""
 	si = DocType("Sales Invoice")
 	ps = DocType("Payment Schedule")
 	query = (
@@ -32,6 +35,19 @@ def invoice_schedule_query():
 			(ps.parent == si.name)
 			& (ps.parenttype == "Sales Invoice")
 			& (ps.parentfield == "payment_schedule")
+		)
+		.select(
+			si.name,
+			si.company,
+			si.customer,
+			si.currency,
+			si.posting_date,
+			si.due_date,
+			si.grand_total,
+			si.dunning_policy,
+			ps.idx.as_("ps_idx"),
+			ps.due_date.as_("ps_due_date"),
+			ps.payment_amount,
 		)
 		.where(si.docstatus == 1)
 		.orderby(si.name)

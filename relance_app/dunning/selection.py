@@ -175,22 +175,11 @@ def _invoice_rows(today: date, company, customers, invoices, due_only: bool = Fa
 	si, ps, query = invoice_schedule_query()
 	query = (
 		query.select(
-			si.name,
-			si.company,
-			si.customer,
 			si.customer_name,
-			si.currency,
-			si.posting_date,
-			si.due_date,
-			si.grand_total,
 			si.outstanding_amount,
 			si.contact_email,
-			si.dunning_policy,
 			si.dunning_paused_until,
 			*(si[field] for field in mirror_fields()),
-			ps.idx.as_("ps_idx"),
-			ps.due_date.as_("ps_due_date"),
-			ps.payment_amount,
 			ps.outstanding.as_("ps_outstanding"),
 		)
 		.where(si.is_return == 0)

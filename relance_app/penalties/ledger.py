@@ -99,19 +99,8 @@ def _schedules(names: list[str]) -> dict[str, list]:
 	si, ps, query = invoice_schedule_query()
 	rows = (
 		query.select(
-			si.name,
-			si.company,
-			si.customer,
-			si.currency,
-			si.posting_date,
-			si.due_date,
-			si.grand_total,
 			si.rounded_total,
-			si.dunning_policy,
 			ps.name.as_("ps_name"),
-			ps.idx.as_("ps_idx"),
-			ps.due_date.as_("ps_due_date"),
-			ps.payment_amount,
 			ps.payment_term,
 			ps.description.as_("ps_description"),
 			ps.invoice_portion,
