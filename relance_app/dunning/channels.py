@@ -89,6 +89,8 @@ def send_email(
 	# The invoices were read and locked by the run a moment ago, the customer is theirs: no link to check.
 	communication.flags.ignore_links = True
 	communication.insert(ignore_permissions=True)
+	# The invoices are printed, and Frappe's frame (footer, unsubscribe link) written, in the message's language.
+	language = message.language or frappe.local.lang
 	attachments = []
 	if action.level.attach_invoice:
 		attachments = [
@@ -97,11 +99,12 @@ def send_email(
 				"doctype": "Sales Invoice",
 				"name": invoice,
 				"print_format": INVOICE_PRINT_FORMAT,
-				"lang": frappe.local.lang,
+				"lang": language,
 			}
 			for invoice in invoices
 		]
 	queued = queue_email(
+		language=language,
 		recipient=recipient.email,
 		sender=sender,
 		subject=message.subject,

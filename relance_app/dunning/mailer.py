@@ -15,8 +15,10 @@ back without its markers (another app changed the email template), the message g
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+from collections.abc import Iterator
 
 import frappe
 from frappe import _
@@ -46,13 +48,16 @@ def queue_email(
 	reference_name: str,
 	communication: str | None,
 	attachments: list[dict],
+	language: str | None = None,
 ) -> str | None:
 	"""Queue one email to `recipient` about `reference_name`; the Email Queue's name, or None when the
-	recipient unsubscribed (Frappe queues nothing for them either)."""
+	recipient unsubscribed (Frappe queues nothing for them either). `language`: Frappe's frame is written in
+	it (the site's language otherwise)."""
 	account = EmailAccount.find_outgoing(match_by_email=sender, match_by_doctype=reference_doctype)
 	if not account:
 		frappe.throw(_("Please setup default Email Account from Settings > Email Account"))
-	frame = email_frame(account)
+	with in_frappe_language(language):
+		frame = email_frame(account)
 	if frame is None:
 		return queue_with_sendmail(
 			recipient=recipient, sender=sender, subject=subject, body=body, text=text,
@@ -101,6 +106,20 @@ def queue_email(
 		ignore_permissions=True,
 	)
 	return queue.name if queue else None
+
+
+@contextlib.contextmanager
+def in_frappe_language(language: str | None) -> Iterator[None]:
+	"""Frappe's translations in `language` for the block, and back afterwards even if it fails (Frappe's own
+	`print_language` does not restore the language after an error, and one failing step must not change the
+	language of the next customer's email)."""
+	previous = frappe.local.lang
+	if language:
+		frappe.local.lang = language
+	try:
+		yield
+	finally:
+		frappe.local.lang = previous
 
 
 def email_frame(account) -> tuple[str, str] | None:

@@ -20,6 +20,9 @@ class Message:
 	subject: str
 	body: str
 	is_html: bool
+	# The language it is written in (the customer's dunning language): the email's frame and its attached
+	# invoices are written in it too.
+	language: str | None = None
 
 
 def render_level_message(level: Level, context: dict) -> Message | None:
@@ -30,7 +33,7 @@ def render_level_message(level: Level, context: dict) -> Message | None:
 		if level.channel is Channel.SMS:
 			with in_language(context.get("language")):
 				body = render(level.template, context, html=False).strip()
-			return Message(subject="", body=body, is_html=False)
+			return Message(subject="", body=body, is_html=False, language=context.get("language"))
 		message = render_email_template(level.template, context)
 	except EngineError as exc:
 		throw_engine_error(exc, TemplateRenderError, prefix=f"{level.title}: ")
@@ -39,7 +42,9 @@ def render_level_message(level: Level, context: dict) -> Message | None:
 	block = payment_block(context.get("payments") or [], to_letter_language(context.get("language")))
 	if not block:
 		return message
-	return Message(subject=message.subject, body=message.body + block, is_html=True)
+	return Message(
+		subject=message.subject, body=message.body + block, is_html=True, language=message.language
+	)
 
 
 def render_email_template(name: str, context: dict) -> Message:
@@ -53,6 +58,7 @@ def render_email_template(name: str, context: dict) -> Message:
 			subject=" ".join(render(template.subject or "", context, html=False).split()),
 			body=render(body or "", context, html=True),
 			is_html=True,
+			language=language,
 		)
 
 

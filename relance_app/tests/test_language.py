@@ -7,21 +7,24 @@ Fixed dates; the shipped default policy ("Relance standard") and its shipped tem
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.translate import print_language
 
-from relance_app.common.parties import dunning_language
+from relance_app.common.parties import Recipient, dunning_language
 from relance_app.common.policy_store import load_policies
+from relance_app.dunning.channels import send_email
 from relance_app.dunning.context import build_context
 from relance_app.dunning.messages import render_level_message
 from relance_app.dunning.selection import select_open_instalments
+from relance_app.engine.plan import Action
 from relance_app.formal_notice.dunning import build_formal_notice, create_formal_notice
 from relance_app.formal_notice.letter import letter_html, letter_pdf
 from relance_app.setup.install import set_dunning_language
-from relance_app.tests.factories import make_company, make_customer, make_overdue_invoice
+from relance_app.tests.factories import make_company, make_customer, make_email_account, make_overdue_invoice
 from relance_app.tests.test_formal_notice import make_address, make_company_identity, pdf_of, pdf_text
 
 test_ignore = ["Company", "Email Template", "User"]
@@ -140,6 +143,30 @@ class TestDunningLanguage(LanguageCase):
 		self.assertEqual(dunning.language, "en")
 		self.assert_english(text)
 		self.assertIn("29 November 2026", text)
+
+	def test_email_frame_and_attached_invoices_follow_the_customers_language(self):
+		make_email_account()
+		site_language = frappe.local.lang
+		for language in ("en", "fr"):
+			customer = self.customer(language=language)
+			message = self.email(customer)
+			self.assertEqual(message.language, language)
+			selection = select_open_instalments(TODAY, customers=[customer])
+			(policy_name,) = selection.by_policy
+			level = load_policies([policy_name])[policy_name].level(2)
+			action = Action(customer, 2, level, tuple(selection.by_policy[policy_name]))
+			recipient = Recipient(
+				email=f"{frappe.generate_hash(length=8)}@langue.example", mobile=None, contact_name=None
+			)
+			effect = send_email(action, message, recipient, sender=None)
+			attachments = json.loads(
+				frappe.db.get_value("Email Queue", {"communication": effect.communication}, "attachments")
+			)
+			self.assertTrue(attachments)
+			# The invoice PDFs are printed in the customer's language, whatever the site's.
+			self.assertEqual({attachment["lang"] for attachment in attachments}, {language})
+			# Sending one customer's email in their language leaves the next one's as it was.
+			self.assertEqual(frappe.local.lang, site_language)
 
 	def test_french_customer_gets_french_email_and_letter_whatever_erpnext_print_language(self):
 		# ERPNext sets Customer.language to the system language (English here): it no longer decides.
