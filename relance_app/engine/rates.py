@@ -157,19 +157,12 @@ class RateRow:
 				value=self.valid_from,
 			)
 		if not isinstance(self.rate_percent, Decimal) or not self.rate_percent.is_finite():
-			raise RateTableError(
-				N_("The {kind} rate from {valid_from} must be a finite Decimal, not {rate!r}."),
-				kind=self.kind,
-				valid_from=self.valid_from,
-				rate=self.rate_percent,
-			)
-		if self.rate_percent < 0:
-			raise RateTableError(
-				N_("The {kind} rate from {valid_from} cannot be negative ({rate} %)."),
-				kind=self.kind,
-				valid_from=self.valid_from,
-				rate=self.rate_percent,
-			)
+			problem = N_("The {kind} rate from {valid_from} must be a finite Decimal, not {rate!r}.")
+		elif self.rate_percent < 0:
+			problem = N_("The {kind} rate from {valid_from} cannot be negative ({rate} %).")
+		else:
+			return
+		raise RateTableError(problem, kind=self.kind, valid_from=self.valid_from, rate=self.rate_percent)
 
 
 @dataclass(frozen=True)
