@@ -182,8 +182,8 @@ def record_outcome(
 	*,
 	status: str,
 	note: str,
-	company: str | None = None,
-	commit: bool = True,
+	company: str | None,
+	commit: bool,
 ) -> None:
 	"""After a rollback: record the step as Cancelled (not deliverable). `commit` False: inside a batch's
 	transaction, which commits it."""
@@ -240,8 +240,8 @@ def record_failure(
 	*,
 	reason: str,
 	cause: str,
-	company: str | None = None,
-	commit: bool = True,
+	company: str | None,
+	commit: bool,
 ) -> int:
 	"""After a rollback: count a failed attempt on each step; returns the steps that now need attention.
 	`commit` False: inside a batch's transaction, which commits it."""
