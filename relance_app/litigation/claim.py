@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import frappe
 from frappe import _
 from frappe.contacts.doctype.address.address import get_address_display, get_default_address
+from frappe.query_builder import DocType
 from frappe.utils import getdate
 
 from relance_app.common.constants import DONE_STATUSES
@@ -159,22 +160,12 @@ def _customer_address(customer: str) -> str | None:
 def _notices(customer: str, company: str) -> dict[str, dict]:
 	"""Per unpaid invoice of `customer` at `company`, its latest submitted formal notice: Dunning, date sent,
 	payment deadline (from the level's deadline days, as the letter counts it) and registered-letter number."""
-	invoices = frappe.get_all(
-		"Sales Invoice",
-		filters={
-			"customer": customer,
-			"company": company,
-			"docstatus": 1,
-			"is_return": 0,
-			"outstanding_amount": (">", 0),
-		},
-		pluck="name",
-	)
-	if not invoices:
-		return {}
 	query, log, dunning = linked("Dunning Contact Log", "dunning", "Dunning")
+	si = DocType("Sales Invoice")
 	rows = (
-		query.select(
+		query.join(si)
+		.on(si.name == log.sales_invoice)
+		.select(
 			log.sales_invoice,
 			log.dunning,
 			log.dunning_policy,
@@ -182,7 +173,11 @@ def _notices(customer: str, company: str) -> dict[str, dict]:
 			log.contact_date,
 			dunning.posting_date,
 		)
-		.where(log.sales_invoice.isin(invoices))
+		.where(si.customer == customer)
+		.where(si.company == company)
+		.where(si.docstatus == 1)
+		.where(si.is_return == 0)
+		.where(si.outstanding_amount > 0)
 		.where(log.status.isin(DONE_STATUSES))
 		.where(dunning.docstatus == 1)
 		.orderby(dunning.posting_date)
