@@ -17,11 +17,13 @@ from relance_app.engine.render import letter_language as to_letter_language
 
 @dataclass(frozen=True)
 class Message:
+	"""A level's message as the customer reads it: `subject` (empty for an SMS) and `body` (HTML when
+	`is_html`), written in `language`, the customer's dunning language, in which the email's frame and its
+	attached invoices are written too."""
+
 	subject: str
 	body: str
 	is_html: bool
-	# The language it is written in (the customer's dunning language): the email's frame and its attached
-	# invoices are written in it too.
 	language: str | None = None
 
 
