@@ -20,10 +20,11 @@ from relance_app.dunning.selection import (
 	NEVER,
 	PRE_DUE_HORIZON_DAYS,
 	Selection,
+	company_holidays,
 	has_check_field,
 	select_open_instalments,
 )
-from relance_app.engine.mirror import check_on, mirror_values
+from relance_app.engine.mirror import check_on, mirror_values, outlooks_of
 from relance_app.engine.plan import Instalment
 
 
@@ -40,6 +41,16 @@ def update_mirrors(
 		selection = select_open_instalments(today, customers=customers, invoices=invoices)
 	policies = load_policies(selection.by_policy)
 	policy_of = {inst.key: name for name, items in selection.by_policy.items() for inst in items}
+	# The plan's own view of every instalment, each company on its calendar, the customer's contacts known:
+	# the next step and its date shown on the invoice are the ones the run will take.
+	groups = selection.per_policy_and_company()
+	outlooks = outlooks_of(
+		[(policy_name, items) for policy_name, _company, items in groups],
+		policies,
+		today,
+		holidays={index: company_holidays(company) for index, (_p, company, _i) in enumerate(groups)},
+		last_contact=selection.last_contact,
+	)
 	per_invoice: dict[str, list[Instalment]] = defaultdict(list)
 	for inst in selection.instalments:
 		per_invoice[inst.invoice].append(inst)
@@ -57,6 +68,7 @@ def update_mirrors(
 			last_contact.get(invoice),
 			invoice in attention,
 			litigation=invoice in litigation,
+			outlooks=outlooks,
 		)
 		if checks:
 			values[CHECK_FIELD] = check_on(

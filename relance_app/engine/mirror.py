@@ -1,14 +1,18 @@
 """What the Sales Invoice's dunning fields show (status, level, next step and its date), from the engine's view.
 
 The daily run and every action on an invoice write these mirrors so list views and filters can use them; the
-values are decided here, by the same rules as the plan, so the banner and the run never disagree.
+next step and its date are the plan's own (`plan.explain`: business days and holidays, the minimum gap
+between contacts, one message per customer, the minimum amount, pauses, promises, disputes), so the invoice
+list, the banner and the run never disagree.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, timedelta
 
-from relance_app.engine.plan import Instalment, next_level
+from relance_app.engine.plan import Instalment, Outlook, explain
 from relance_app.engine.policy import Policy
 
 
@@ -20,20 +24,24 @@ def mirror_values(
 	last: date | None,
 	needs_attention: bool = False,
 	litigation: bool = False,
+	outlooks: Mapping[str, Outlook] | None = None,
 ) -> dict:
 	"""The mirror fields of one invoice from its open instalments (`policy_of`: policy name per instalment key).
 
 	`needs_attention`: one of its automatic steps failed too often and waits for a person; that comes first,
 	as nothing moves on the invoice until someone acts. `litigation`: taken to court by hand (injonction de
-	payer); the ladder is over for it, so it keeps that status."""
+	payer); the ladder is over for it, so it keeps that status. `outlooks`: the plan's outlook per instalment
+	key (`outlooks_of`), computed over all the customer's instalments on the company's calendar; without it,
+	over these instalments alone, with no holidays."""
+	if outlooks is None:
+		outlooks = outlooks_of(_grouped(items, policy_of), policies, today)
 	level = max(inst.last_level for inst in items)
 	next_steps = []
 	for inst in items:
 		policy = policies.get(policy_of.get(inst.key, ""))
-		if policy and inst.outstanding > 0:
-			step = next_level(inst, policy, today)
-			if step:
-				next_steps.append((next_action_on(inst, step[1], today), policy.level(step[0])))
+		outlook = outlooks.get(inst.key)
+		if policy and outlook and outlook.level and outlook.on:
+			next_steps.append((max(outlook.on, today), policy.level(outlook.level)))
 	if needs_attention:
 		status = "Needs Attention"
 	elif litigation:
@@ -60,13 +68,36 @@ def mirror_values(
 	}
 
 
-def next_action_on(inst: Instalment, due_on: date, today: date) -> date:
-	"""The day the next step can be taken: as the engine's plan, not before a pause or a promise is over."""
-	day = max(due_on, today)
-	for until in (inst.paused_until, inst.promised_on):
-		if until is not None and until >= today:
-			day = max(day, until + timedelta(days=1))
-	return day
+def outlooks_of(
+	groups: list[tuple[str, list[Instalment]]],
+	policies: Mapping[str, Policy],
+	today: date,
+	*,
+	holidays: Mapping[int, frozenset[date]] | None = None,
+	last_contact: Mapping[str, date] | None = None,
+) -> dict[str, Outlook]:
+	"""The plan's outlook of every instalment of `groups` ((policy name, instalments) pairs, one per policy
+	and company; `holidays` per index of `groups`)."""
+	outlooks: dict[str, Outlook] = {}
+	for index, (policy_name, items) in enumerate(groups):
+		policy = policies.get(policy_name)
+		if policy and items:
+			found = explain(
+				items,
+				policy,
+				today,
+				holidays=(holidays or {}).get(index, frozenset()),
+				last_contact=last_contact,
+			)
+			outlooks.update(found)
+	return outlooks
+
+
+def _grouped(items: list[Instalment], policy_of: Mapping[str, str]) -> list[tuple[str, list[Instalment]]]:
+	groups: dict[str, list[Instalment]] = defaultdict(list)
+	for inst in items:
+		groups[policy_of.get(inst.key, "")].append(inst)
+	return sorted(groups.items())
 
 
 def in_formal_notice(inst: Instalment, policy: Policy | None) -> bool:
