@@ -5,8 +5,10 @@ chain, the hash of the row before it and its own hash (engine.evidence_hash has 
 
 Sealing is a separate, sequential step, never part of the transaction that sends: one company's rows are
 sealed by one connection at a time, under MariaDB's GET_LOCK on a per-company name, and committed before the
-lock is released; the reads that follow the lock are locking reads (FOR UPDATE), which see the latest
-committed head whatever the transaction's snapshot. So two workers cannot fork a chain; and should the lock
+lock is released; the sealing transaction begins after the lock is granted (it commits first), so it reads
+the latest committed head, and it locks the rows it seals by name only: no range of the log is locked, so a
+worker still writing its batch's rows never waits for a sealer, nor a sealer for another company's. So two
+workers cannot fork a chain; and should the lock
 ever be bypassed, `previous_hash` is unique in the table, so a second row claiming the same predecessor is
 refused by the database. The daily run seals after each batch; rows written through the document API (a
 call logged, a payment received, a dispute resolved) are sealed by a short job after their commit. A row
@@ -19,8 +21,9 @@ the row's seal and adds a sealed Correction entry naming the row and the hash of
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import frappe
 from frappe import _
@@ -67,30 +70,58 @@ def seal_company(company: str | None) -> int:
 		# Another worker is sealing this company and will pick these rows up, or the next one will.
 		return 0
 	try:
-		last_seq, last_hash = chain_head(company, for_update=True)
-		rows = _pending_rows(company)
-		seals = seal_rows(rows, company=company, last_seq=last_seq, last_hash=last_hash)
-		if seals:
-			frappe.db.bulk_update(
-				DOCTYPE,
-				{
-					seal.name: {
-						"chain_seq": seal.chain_seq,
-						"previous_hash": seal.previous_hash,
-						"evidence_hash": seal.evidence_hash,
-					}
-					for seal in seals
-				},
-				update_modified=False,
-				chunk_size=UPDATE_CHUNK,
-			)
-		frappe.db.commit()
-		return len(seals)
-	except Exception:
+		with _read_committed():
+			return _seal(company)
+	except Exception as exc:
 		frappe.db.rollback()
+		if frappe.db.is_deadlocked(exc):
+			# Chosen as the victim against a worker writing its batch: the rows stay pending, sealed by the
+			# next seal (after the next batch, or the next run); the worker's batch is what must go on.
+			return 0
 		raise
 	finally:
 		frappe.db.sql("select release_lock(%s)", (lock,))
+
+
+def _seal(company: str | None) -> int:
+	# GET_LOCK serialises the sealers of a company and this transaction begins after it was granted, so the
+	# head read plainly is current; the final rows found are then locked one by one, by name.
+	last_seq, last_hash = chain_head(company)
+	rows = _pending_rows(company)
+	seals = seal_rows(rows, company=company, last_seq=last_seq, last_hash=last_hash)
+	if seals:
+		frappe.db.bulk_update(
+			DOCTYPE,
+			{
+				seal.name: {
+					"chain_seq": seal.chain_seq,
+					"previous_hash": seal.previous_hash,
+					"evidence_hash": seal.evidence_hash,
+				}
+				for seal in seals
+			},
+			update_modified=False,
+			chunk_size=UPDATE_CHUNK,
+		)
+	frappe.db.commit()
+	return len(seals)
+
+
+@contextlib.contextmanager
+def _read_committed() -> Iterator[None]:
+	"""The block's transaction at READ COMMITTED, the session back at MariaDB's REPEATABLE READ after it.
+
+	Sealing moves rows out of the `chain_seq` = 0 range of its index, where every worker inserts the rows
+	of its batch. At REPEATABLE READ, InnoDB keeps gap locks where the moved entries were, and a worker's
+	insert into those gaps deadlocked with the sealer (measured with two workers). READ COMMITTED takes no
+	gap lock: the sealer locks only the rows it seals, which no worker is writing."""
+	frappe.db.sql("set session transaction isolation level read committed")
+	frappe.db.commit()  # the next transaction, the sealing one, begins at that level
+	try:
+		yield
+	finally:
+		frappe.db.sql("set session transaction isolation level repeatable read")
+		frappe.db.commit()  # and the caller's next one at Frappe's level again
 
 
 def seal_job(company: str | None = None) -> None:
@@ -210,17 +241,31 @@ def chain_head(company: str | None, *, for_update: bool = False) -> tuple[int, s
 
 
 def _pending_rows(company: str | None) -> list[dict]:
+	"""The company's final rows not sealed yet, oldest first, each locked by its primary key."""
 	log = DocType(DOCTYPE)
-	fields = [log[f] for f in dict.fromkeys(("name", *EVIDENCE_FIELDS))]
-	return (
-		_company_filter(frappe.qb.from_(log).select(*fields), log, company)
+	names = (
+		_company_filter(frappe.qb.from_(log).select(log.name), log, company)
 		.where(log.chain_seq == 0)
 		.where(log.status.isin(SEALED_STATUSES))
-		.orderby(log.creation)
-		.orderby(log.name)
-		.for_update()
-		.run(as_dict=True)
+		.run(pluck=True)
 	)
+	fields = [log[f] for f in dict.fromkeys(("name", *EVIDENCE_FIELDS))]
+	rows: list[dict] = []
+	for start in range(0, len(names), UPDATE_CHUNK):
+		rows += (
+			frappe.qb.from_(log)
+			.select(log.creation, *fields)
+			.where(log.name.isin(names[start : start + UPDATE_CHUNK]))
+			# Still final and unsealed now that it is locked (a correction may have changed it meanwhile).
+			.where(log.chain_seq == 0)
+			.where(log.status.isin(SEALED_STATUSES))
+			.for_update()
+			.run(as_dict=True)
+		)
+	rows.sort(key=lambda row: (row.creation, row.name))
+	for row in rows:
+		del row["creation"]
+	return rows
 
 
 def _count_pending(company: str | None) -> int:

@@ -144,6 +144,70 @@ class TestEvidenceRegister(FrappeTestCase):
 		self.assertEqual(chain_head(COMPANY), tuple(sealed))
 		self.assertTrue(verify_chain(COMPANY).ok)
 
+	def test_sealing_neither_waits_for_nor_deadlocks_with_a_worker_writing_its_batch(self):
+		"""Two workers: one seals the rows its last batch sent while the other is inside a batch, claiming
+		rows (chain_seq 0, the range the sealer moves rows out of) and not yet committed."""
+		customer = make_dunning_customer(policy=self.policy)
+		invoice = make_overdue_invoice(days_overdue=5, customer=customer, today=TODAY).name
+		frappe.db.commit()
+		fields = ("name", "creation", "modified", "owner", "modified_by", "customer", "company", "sales_invoice",
+			"entry_type", "direction", "status", "contact_date", "idempotency_key")  # fmt: skip
+
+		def rows(tag: str, status: str, count: int) -> list[tuple]:
+			stamp = frappe.utils.now_datetime()
+			return [
+				(f"DCL-{tag}{frappe.generate_hash(length=12)}", stamp, stamp, "Administrator", "Administrator",
+				 customer, COMPANY, invoice, "Note", "Outbound", status, stamp, f"seal-test:{tag}:{n}:{stamp}")
+				for n in range(count)
+			]  # fmt: skip
+
+		# What an earlier batch sent, committed and not sealed yet.
+		frappe.db.bulk_insert("Dunning Contact Log", fields, rows("s", "Sent", 6))
+		frappe.db.commit()
+		site, errors = frappe.local.site, []
+		holding, sealed = threading.Event(), threading.Event()
+
+		def batch_in_progress():
+			try:
+				frappe.init(site=site)
+				frappe.connect()
+				frappe.set_user("Administrator")
+				frappe.db.bulk_insert("Dunning Contact Log", fields, rows("a", "Planned", 6))
+				holding.set()
+				sealed.wait(60)
+				# More claims into the same range of the index after the sealer moved rows out of it.
+				frappe.db.bulk_insert("Dunning Contact Log", fields, rows("b", "Planned", 6))
+				frappe.db.commit()
+			except Exception as exc:
+				errors.append(repr(exc))
+			finally:
+				holding.set()
+				frappe.destroy()
+
+		thread = threading.Thread(target=batch_in_progress)
+		thread.start()
+		try:
+			self.assertTrue(holding.wait(60))
+			# Waiting for the open batch would fail here instead of sealing (it stays open until we are done).
+			frappe.db.sql("set session innodb_lock_wait_timeout = 5")
+			self.assertGreaterEqual(seal_company(COMPANY), 6)
+		finally:
+			frappe.db.sql("set session innodb_lock_wait_timeout = default")
+			sealed.set()
+			thread.join(120)
+		self.assertEqual(errors, [])
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.count(
+				"Dunning Contact Log", {"customer": customer, "status": "Planned", "chain_seq": 0}
+			),
+			12,
+		)
+		result = verify_chain(COMPANY)
+		self.assertTrue(result.ok, result)
+		frappe.db.delete("Dunning Contact Log", {"customer": customer, "status": "Planned"})
+		frappe.db.commit()
+
 	def test_two_workers_sealing_one_company_at_once_never_fork_the_chain(self):
 		customer = make_dunning_customer(policy=self.policy)
 		invoice = make_overdue_invoice(days_overdue=5, customer=customer, today=TODAY)
