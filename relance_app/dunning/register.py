@@ -74,7 +74,7 @@ def seal_company(company: str | None) -> int:
 			return _seal(company)
 	except Exception as exc:
 		frappe.db.rollback()
-		if frappe.db.is_deadlocked(exc):
+		if isinstance(exc, frappe.QueryDeadlockError) or frappe.db.is_deadlocked(exc):
 			# Chosen as the victim against a worker writing its batch: the rows stay pending, sealed by the
 			# next seal (after the next batch, or the next run); the worker's batch is what must go on.
 			return 0
