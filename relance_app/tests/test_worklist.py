@@ -79,6 +79,14 @@ class TestWorklist(FrappeTestCase):
 		self.assertEqual(row["hold"], "disputed")
 		self.assertIn("Dispute open", row["reason"])
 
+	def test_a_call_row_asks_whether_the_call_is_the_step_and_an_email_row_does_not(self):
+		# The J+5 email on 11-18, then the J+10 call: logged from its row, the call may count as that step.
+		rows = self.rows(days=10)
+		email = next(row for row in rows if row["level"] == 2)
+		call = next(row for row in rows if row["level"] == 3)
+		self.assertIsNone(email["call_step"])
+		self.assertEqual(call["call_step"], "Appel")
+
 	def test_columns_include_the_reason_and_the_actions(self):
 		fields = [column["fieldname"] for column in worklist.get_columns()]
 		self.assertIn("reason", fields)

@@ -61,7 +61,7 @@
 		open(invoice) {
 			frappe.set_route("Form", "Sales Invoice", invoice);
 		},
-		log_call(invoice, report) {
+		log_call(invoice, report, call_step) {
 			frappe.model.with_doctype("Dunning Contact Log", () => {
 				const outcomes = frappe.meta
 					.get_docfield("Dunning Contact Log", "call_outcome")
@@ -79,8 +79,23 @@
 						{ fieldname: "notes", fieldtype: "Small Text", label: __("Notes") },
 						{ fieldname: "promised_date", fieldtype: "Date", label: __("Promised Payment Date") },
 						{ fieldname: "promised_amount", fieldtype: "Currency", label: __("Promised Amount") },
+						// The row's step is the policy's call: this call may be it (the ladder moves on), as on
+						// the invoice; never counted without asking.
+						{
+							fieldname: "as_step",
+							fieldtype: "Check",
+							label: call_step ? __("This call is the step {0}", [call_step]) : "",
+							default: call_step ? 1 : 0,
+							hidden: call_step ? 0 : 1,
+						},
 					],
-					(values) => api("contacts.log_call", { invoice, ...values }, __("Call logged"), report),
+					(values) =>
+						api(
+							"contacts.log_call",
+							{ invoice, ...values, as_step: call_step && values.as_step ? 1 : 0 },
+							__("Call logged"),
+							report
+						),
 					__("Log a call: {0}", [invoice]),
 					__("Save")
 				);
@@ -160,7 +175,8 @@
 				const button = $(event.currentTarget);
 				const invoices = String(button.attr("data-invoices") || "").split(", ").filter(Boolean);
 				const action = ROW_ACTIONS[button.attr("data-action")];
-				if (action && invoices.length) pick_invoice(invoices, (invoice) => action(invoice, report));
+				const call_step = button.attr("data-call-step") || null;
+				if (action && invoices.length) pick_invoice(invoices, (invoice) => action(invoice, report, call_step));
 			});
 			if (!frappe.model.can_write("Dunning Policy")) {
 				return;
@@ -199,10 +215,11 @@
 			if (column.fieldname === "actions" && data && data.invoices) {
 				const labels = ACTION_LABELS();
 				const invoices = frappe.utils.escape_html(data.invoices);
+				const call_step = data.call_step ? frappe.utils.escape_html(data.call_step) : "";
 				return row_actions(data)
 					.map(
 						(action) =>
-							`<button class="btn btn-xs btn-default relance-row-action" data-action="${action}" data-invoices="${invoices}">${labels[action]}</button>`
+							`<button class="btn btn-xs btn-default relance-row-action" data-action="${action}" data-invoices="${invoices}" data-call-step="${call_step}">${labels[action]}</button>`
 					)
 					.join(" ");
 			}

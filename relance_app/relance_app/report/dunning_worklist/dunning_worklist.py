@@ -35,6 +35,7 @@ from relance_app.dunning import evidence, preview, run
 from relance_app.dunning.insurance import declarations_due
 from relance_app.dunning.selection import select_open_instalments
 from relance_app.engine.plan import SkipReason
+from relance_app.engine.policy import Channel
 from relance_app.portal.activity import activity as portal_activity
 from relance_app.portal.activity import activity_text
 
@@ -73,6 +74,8 @@ def get_data(filters: dict) -> list[dict]:
 			"invoices": row["invoices"],
 			"outstanding": flt(row["outstanding"], precision),
 			"currency": row["currency"],
+			# A call logged from this row may be the step itself (the dialog asks, as the invoice's does).
+			"call_step": row["level_title"] if row["channel"] == Channel.CALL.value else None,
 		}
 		for row in rows
 	]
@@ -128,6 +131,7 @@ def waiting_rows(filters: dict, start, shown: list[dict], precision: int) -> lis
 				"level": outlook.level if outlook else None,
 				"level_title": level.title if level else None,
 				"channel": channel_label(level.channel.value) if level else None,
+				"call_step": level.title if level and level.channel is Channel.CALL else None,
 				"invoices": invoice,
 				"outstanding": flt(sum(inst.outstanding for inst in items), precision),
 				"currency": items[0].currency,
