@@ -109,19 +109,35 @@ def _seal(company: str | None) -> int:
 
 @contextlib.contextmanager
 def _read_committed() -> Iterator[None]:
-	"""The block's transaction at READ COMMITTED, the session back at MariaDB's REPEATABLE READ after it.
+	"""The block's transaction at READ COMMITTED, the session back at its own level after it.
 
 	Sealing moves rows out of the `chain_seq` = 0 range of its index, where every worker inserts the rows
 	of its batch. At REPEATABLE READ, InnoDB keeps gap locks where the moved entries were, and a worker's
 	insert into those gaps deadlocked with the sealer (measured with two workers). READ COMMITTED takes no
 	gap lock: the sealer locks only the rows it seals, which no worker is writing."""
+	previous = _session_isolation()
 	frappe.db.sql("set session transaction isolation level read committed")
 	frappe.db.commit()  # the next transaction, the sealing one, begins at that level
 	try:
 		yield
 	finally:
-		frappe.db.sql("set session transaction isolation level repeatable read")
-		frappe.db.commit()  # and the caller's next one at Frappe's level again
+		frappe.db.sql(f"set session transaction isolation level {previous}")
+		frappe.db.commit()  # and the caller's next one at the session's own level again
+
+
+ISOLATION_LEVELS = ("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE")
+
+
+def _session_isolation() -> str:
+	"""The session's isolation level as SQL words ("REPEATABLE READ" unless the server is set otherwise)."""
+	for variable in ("@@session.tx_isolation", "@@session.transaction_isolation"):
+		try:
+			value = str(frappe.db.sql(f"select {variable}")[0][0]).replace("-", " ").upper()
+		except Exception:
+			continue  # tx_isolation is deprecated since MariaDB 11.1 (transaction_isolation before it)
+		if value in ISOLATION_LEVELS:
+			return value
+	return "REPEATABLE READ"
 
 
 def seal_job(company: str | None = None) -> None:

@@ -208,6 +208,20 @@ class TestEvidenceRegister(FrappeTestCase):
 		frappe.db.delete("Dunning Contact Log", {"customer": customer, "status": "Planned"})
 		frappe.db.commit()
 
+	def test_sealing_gives_the_session_back_at_its_own_isolation_level(self):
+		def level() -> str:
+			return frappe.db.sql("select @@session.tx_isolation")[0][0]
+
+		before = level()
+		frappe.db.sql("set session transaction isolation level serializable")
+		try:
+			self.sent_step()  # the run seals what it sent
+			seal_company(COMPANY)
+			self.assertEqual(level(), "SERIALIZABLE")
+		finally:
+			frappe.db.sql(f"set session transaction isolation level {before.replace('-', ' ')}")
+		self.assertTrue(verify_chain(COMPANY).ok)
+
 	def test_two_workers_sealing_one_company_at_once_never_fork_the_chain(self):
 		customer = make_dunning_customer(policy=self.policy)
 		invoice = make_overdue_invoice(days_overdue=5, customer=customer, today=TODAY)
