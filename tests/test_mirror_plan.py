@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from relance_app.engine.mirror import mirror_values, outlooks_of
+from relance_app.engine.mirror import mirror_values
 from relance_app.engine.plan import Instalment, explain
 from relance_app.engine.policy import default_policy
 
@@ -31,13 +31,8 @@ def reminded(**changes) -> Instalment:
 
 
 def mirrors(inst: Instalment, today: date, *, holidays=frozenset(), last_contact=None) -> dict:
-	outlooks = outlooks_of(
-		[(POLICY.name, [inst])],
-		{POLICY.name: POLICY},
-		today,
-		holidays={0: holidays},
-		last_contact=last_contact,
-	)
+	# As the Frappe layer calls it: the plan's outlooks on the company's calendar, the customer's contacts known.
+	outlooks = explain([inst], POLICY, today, holidays=holidays, last_contact=last_contact)
 	return mirror_values(
 		[inst], {POLICY.name: POLICY}, {inst.key: POLICY.name}, today, None, outlooks=outlooks
 	)

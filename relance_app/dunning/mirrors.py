@@ -15,16 +15,16 @@ from frappe.utils import getdate
 from relance_app.common.constants import DONE_STATUSES, NOT_CONTACTS
 from relance_app.common.policy_store import load_policies
 from relance_app.dunning.evidence import NEEDS_ATTENTION
+from relance_app.dunning.preview import explain_selection
 from relance_app.dunning.selection import (
 	CHECK_FIELD,
 	NEVER,
 	PRE_DUE_HORIZON_DAYS,
 	Selection,
-	company_holidays,
 	has_check_field,
 	select_open_instalments,
 )
-from relance_app.engine.mirror import check_on, mirror_values, outlooks_of
+from relance_app.engine.mirror import check_on, mirror_values
 from relance_app.engine.plan import Instalment
 
 
@@ -41,16 +41,9 @@ def update_mirrors(
 		selection = select_open_instalments(today, customers=customers, invoices=invoices)
 	policies = load_policies(selection.by_policy)
 	policy_of = {inst.key: name for name, items in selection.by_policy.items() for inst in items}
-	# The plan's own view of every instalment, each company on its calendar, the customer's contacts known:
-	# the next step and its date shown on the invoice are the ones the run will take.
-	groups = selection.per_policy_and_company()
-	outlooks = outlooks_of(
-		[(policy_name, items) for policy_name, _company, items in groups],
-		policies,
-		today,
-		holidays={index: company_holidays(company) for index, (_p, company, _i) in enumerate(groups)},
-		last_contact=selection.last_contact,
-	)
+	# The plan's own view of every instalment (the banner's and the worklist's): the next step and its date
+	# shown on the invoice are the ones the run will take.
+	outlooks = {key: outlook for key, (_policy, outlook) in explain_selection(selection, today).items()}
 	per_invoice: dict[str, list[Instalment]] = defaultdict(list)
 	for inst in selection.instalments:
 		per_invoice[inst.invoice].append(inst)

@@ -241,18 +241,16 @@ def content_digest(name: str) -> str | None:
 	return row_hash(row, company=row.company or None, seq=row.chain_seq, previous_hash=row.previous_hash)
 
 
-def chain_head(company: str | None, *, for_update: bool = False) -> tuple[int, str | None]:
+def chain_head(company: str | None) -> tuple[int, str | None]:
 	"""The position and hash of the company's last sealed row ((0, None) before the first)."""
 	log = DocType(DOCTYPE)
-	query = (
+	rows = (
 		_company_filter(frappe.qb.from_(log).select(log.chain_seq, log.evidence_hash), log, company)
 		.where(log.chain_seq > 0)
 		.orderby(log.chain_seq, order=Order.desc)
 		.limit(1)
+		.run()
 	)
-	if for_update:
-		query = query.for_update()
-	rows = query.run()
 	return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
 

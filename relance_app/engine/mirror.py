@@ -31,10 +31,13 @@ def mirror_values(
 	`needs_attention`: one of its automatic steps failed too often and waits for a person; that comes first,
 	as nothing moves on the invoice until someone acts. `litigation`: taken to court by hand (injonction de
 	payer); the ladder is over for it, so it keeps that status. `outlooks`: the plan's outlook per instalment
-	key (`outlooks_of`), computed over all the customer's instalments on the company's calendar; without it,
+	key (`plan.explain`), computed over all the customer's instalments on the company's calendar; without it,
 	over these instalments alone, with no holidays."""
 	if outlooks is None:
-		outlooks = outlooks_of(_grouped(items, policy_of), policies, today)
+		outlooks = {}
+		for policy_name, group in _grouped(items, policy_of):
+			if policy_name in policies:
+				outlooks.update(explain(group, policies[policy_name], today))
 	level = max(inst.last_level for inst in items)
 	next_steps = []
 	for inst in items:
@@ -66,31 +69,6 @@ def mirror_values(
 		"dunning_next_action": f"{next_level_.label} {next_level_.title}" if next_level_ else None,
 		"dunning_next_action_date": next_on,
 	}
-
-
-def outlooks_of(
-	groups: list[tuple[str, list[Instalment]]],
-	policies: Mapping[str, Policy],
-	today: date,
-	*,
-	holidays: Mapping[int, frozenset[date]] | None = None,
-	last_contact: Mapping[str, date] | None = None,
-) -> dict[str, Outlook]:
-	"""The plan's outlook of every instalment of `groups` ((policy name, instalments) pairs, one per policy
-	and company; `holidays` per index of `groups`)."""
-	outlooks: dict[str, Outlook] = {}
-	for index, (policy_name, items) in enumerate(groups):
-		policy = policies.get(policy_name)
-		if policy and items:
-			found = explain(
-				items,
-				policy,
-				today,
-				holidays=(holidays or {}).get(index, frozenset()),
-				last_contact=last_contact,
-			)
-			outlooks.update(found)
-	return outlooks
 
 
 def _grouped(items: list[Instalment], policy_of: Mapping[str, str]) -> list[tuple[str, list[Instalment]]]:
