@@ -3,7 +3,6 @@ instalment stands today by the run's own rules (`explain_selection`, `invoice_ou
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 import frappe
@@ -21,34 +20,30 @@ def preview(start: date | str | None = None, days: int = 7, *, company: str | No
 	selection = select_open_instalments(start + timedelta(days=days), company=company)
 	policies = load_policies(selection.by_policy)
 	rows = []
-	for policy_name, instalments in sorted(selection.by_policy.items()):
-		by_company: dict[str, list[Instalment]] = defaultdict(list)
-		for inst in instalments:
-			by_company[selection.invoices[inst.invoice]["company"]].append(inst)
-		for company_name, items in by_company.items():
-			results = simulate(
-				items,
-				policies[policy_name],
-				start,
-				add_days(start, days - 1),
-				holidays=company_holidays(company_name),
-			)
-			for result in results:
-				for action in result.actions:
-					rows.append(
-						{
-							"date": result.day,
-							"customer": action.customer,
-							"customer_name": action.instalments[0].customer_name,
-							"policy": policy_name,
-							"level": action.level_number,
-							"level_title": action.level.title,
-							"channel": action.channel.value,
-							"invoices": ", ".join(action.invoices),
-							"outstanding": sum((inst.outstanding for inst in action.instalments), 0),
-							"currency": action.instalments[0].currency,
-						}
-					)
+	for policy_name, company_name, items in selection.per_policy_and_company():
+		results = simulate(
+			items,
+			policies[policy_name],
+			start,
+			add_days(start, days - 1),
+			holidays=company_holidays(company_name),
+		)
+		for result in results:
+			for action in result.actions:
+				rows.append(
+					{
+						"date": result.day,
+						"customer": action.customer,
+						"customer_name": action.instalments[0].customer_name,
+						"policy": policy_name,
+						"level": action.level_number,
+						"level_title": action.level.title,
+						"channel": action.channel.value,
+						"invoices": ", ".join(action.invoices),
+						"outstanding": sum((inst.outstanding for inst in action.instalments), 0),
+						"currency": action.instalments[0].currency,
+					}
+				)
 	rows.sort(key=lambda r: (r["date"], r["customer"], r["level"]))
 	return rows
 
